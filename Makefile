@@ -1,0 +1,29 @@
+# Two commands do all set-up: `make run` (the chat app) and `make test` (the whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test index bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	# torch first, pinned: the CPU build on disk (a plain `torch` pulls a multi-GB CUDA build)
+	$(BIN)/pip install -q torch==2.13.0 setuptools==80.10.2
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/assistant chat
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+index: $(STAMP)
+	$(BIN)/assistant index
+
+bench: $(STAMP)
+	$(BIN)/python evals/bench.py
+
+clean:
+	rm -rf $(VENV) .assistant

@@ -1,0 +1,213 @@
+"""The extractive answer engine: grounded by construction.
+
+retrieve -> select -> compose, as a LangChain runnable chain. Every sentence of an answer is a sentence
+of a retrieved passage (put into plain words for patients), cited to that passage's source; when the
+best evidence is not good enough, the answer is a refusal that says what the sources do cover."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.runnables import RunnableLambda
+
+from .audience import (INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, disclaimer, prompt_text,
+                       section_group, section_title)
+from .chat import standalone
+from .config import MAX_QUESTION_CHARS, Settings
+from .corpus import has_instructions
+from .index import Store
+from .retrieve import HybridRetriever, where_filter
+from .schema import Answer, Hit, Passage, Reference, Section, Sentence, Source
+from .text import content_terms, stems
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as it is (empty, too long)."""
+
+
+def check_question(question: str | None) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("The question is empty: type a question about the topics of the corpus.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+                            "Shorten it to the question itself.")
+    return text
+
+
+@dataclass
+class Candidate:
+    text: str
+    passage: Passage
+    source: Source
+    position: int
+    vec: np.ndarray
+    score: float = 0.0
+
+
+class ExtractiveEngine:
+    name = "extractive"
+
+    def __init__(self, store: Store, settings: Settings):
+        self.store, self.settings = store, settings
+        self.retriever = HybridRetriever(store=store, k=settings.top_k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k)
+        self.chain = RunnableLambda(self._retrieve) | RunnableLambda(self._select) | RunnableLambda(self._compose)
+        self._term_cache: dict[str, set[str]] = {}
+
+    def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
+               where: dict | None = None) -> Answer:
+        state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
+                 "where": where, "t0": time.perf_counter(), "timings": {}}
+        return self.chain.invoke(state)
+
+    # -- steps -------------------------------------------------------------------------------
+    def _retrieve(self, state: dict) -> dict:
+        lexicon = self.retriever.lexicon
+        query = standalone(state["question"], state["history"], lexicon)
+        state["standalone"] = query
+        if has_instructions(state["question"]):
+            state["refusal"] = INSTRUCTION_REFUSAL
+            return state
+        patient = state["mode"] == "patient"
+        where = where_filter(audience=None if patient else "clinician")
+        if state["where"]:
+            where = {"$and": [state["where"], where]} if where else state["where"]
+        state["qvec"] = self.retriever.embed(query)
+        state["hits"] = self.retriever.search(query, k=self.settings.top_k + (4 if patient else 0), where=where,
+                                              qvec=state["qvec"])
+        state["timings"]["retrieve_ms"] = _ms(state["t0"])
+        return state
+
+    def _select(self, state: dict) -> dict:
+        if state.get("refusal"):
+            return state
+        t = time.perf_counter()
+        hits: list[Hit] = state["hits"]
+        candidates = self._score(state["standalone"], state["qvec"], hits, state["mode"])
+        state["answerability"] = answerability(hits, candidates)
+        if state["answerability"] < self.settings.min_answerability:
+            state["refusal"] = REFUSAL[state["mode"]]
+        else:
+            limit = self.settings.max_sentences - (1 if state["mode"] == "patient" else 0)
+            state["chosen"] = select(candidates, limit)
+        state["timings"]["select_ms"] = (time.perf_counter() - t) * 1000
+        return state
+
+    def _compose(self, state: dict) -> Answer:
+        mode = state["mode"]
+        answer = Answer(question=state["question"], mode=mode, refused=bool(state.get("refusal")), sections=[],
+                        references=[], disclaimer=disclaimer(self.settings.prompts_dir, mode), engine=self.name,
+                        standalone_question=state["standalone"] if state["standalone"] != state["question"] else None)
+        if answer.refused:
+            scope = prompt_text(self.settings.prompts_dir, "scope")
+            answer.message = f"{state['refusal']} {scope}"
+        else:
+            answer.sections, answer.references = compose(state["chosen"], mode, self.retriever.lexicon.plain)
+        answer.timings_ms = {**state["timings"], "total_ms": _ms(state["t0"])}
+        if "answerability" in state:
+            answer.answerability = round(state["answerability"], 3)
+        return answer
+
+    # -- sentence scoring --------------------------------------------------------------------
+    def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], mode: str) -> list[Candidate]:
+        own = set(stems(query))
+        top = max((h.score for h in hits), default=1.0)
+        vectors = self.store.sentence_vectors([h.passage.id for h in hits])
+        out = []
+        for hit in hits:
+            for position, (text, vec) in enumerate(vectors.get(hit.passage.id, [])):
+                if len(content_terms(text)) < 4:
+                    continue
+                vec = np.asarray(vec)
+                lexical = len(own & self._terms(text)) / len(own) if own else 0.0
+                score = 0.6 * float(np.dot(qvec, vec)) + 0.3 * lexical + 0.1 * hit.score / top
+                if hit.source.kind == "education":
+                    score *= 0.92  # primary sources first; education fills gaps
+                if mode == "patient" and hit.passage.audience == "patient":
+                    score += 0.08
+                out.append(Candidate(text, hit.passage, hit.source, position, vec, score))
+        return out
+
+
+    def _terms(self, text: str) -> set[str]:
+        """A sentence's stems with its abbreviations and synonyms spelt out (cached: sentences recur)."""
+        if text not in self._term_cache:
+            self._term_cache[text] = set(stems(self.retriever.lexicon.expand(text)))
+        return self._term_cache[text]
+
+
+def answerability(hits: list[Hit], candidates: list[Candidate]) -> float:
+    """How well the best evidence matches the question: passage similarity and term coverage."""
+    if not hits:
+        return 0.0
+    best_hit = max(0.5 * h.dense + 0.5 * h.lexical for h in hits[:3])
+    best_sentence = max((c.score for c in candidates), default=0.0)
+    return 0.5 * best_hit + 0.5 * best_sentence
+
+
+def select(candidates: list[Candidate], limit: int, redundancy: float = 0.88) -> list[Candidate]:
+    """Relevance with diversity (maximal marginal relevance): the best sentences that say different things."""
+    pool = sorted(candidates, key=lambda c: c.score, reverse=True)
+    if not pool:
+        return []
+    floor = max(0.3, 0.72 * pool[0].score)
+    chosen: list[Candidate] = []
+    per_source: dict[str, int] = {}
+    while pool and len(chosen) < limit:
+        def marginal(c: Candidate) -> float:
+            overlap = max((float(np.dot(c.vec, s.vec)) for s in chosen), default=0.0)
+            return c.score - 0.35 * max(0.0, overlap - 0.5)
+
+        best = max(pool, key=marginal)
+        pool.remove(best)
+        if best.score < floor:
+            break
+        if any(float(np.dot(best.vec, s.vec)) > redundancy for s in chosen) or per_source.get(best.source.id, 0) >= 3:
+            continue
+        chosen.append(best)
+        per_source[best.source.id] = per_source.get(best.source.id, 0) + 1
+    return chosen
+
+
+def compose(chosen: list[Candidate], mode: str, plain) -> tuple[list[Section], list[Reference]]:
+    """Group sentences into sections, number citations by first use, list the references."""
+    groups: dict[str, list[Candidate]] = {}
+    for cand in chosen:
+        groups.setdefault(section_group(cand.source.kind), []).append(cand)
+    sections, refs, numbers = [], [], {}
+    for group in SECTION_ORDER:
+        cands = groups.get(group, [])
+        if not cands:
+            continue
+        rank = {}
+        for c in cands:  # sources in order of their best sentence, sentences in reading order
+            rank.setdefault(c.source.id, len(rank))
+        cands.sort(key=lambda c: (rank[c.source.id], c.passage.id, c.position))
+        section = Section(section_title(cands[0].source.kind, mode))
+        for cand in cands:
+            if cand.source.id not in numbers:
+                numbers[cand.source.id] = len(numbers) + 1
+                refs.append(Reference(numbers[cand.source.id], cand.source.id, cand.source.citation,
+                                      cand.source.kind, cand.source.year, cand.source.verified, cand.source.evidence))
+            ref = refs[numbers[cand.source.id] - 1]
+            if all(p["id"] != cand.passage.id for p in ref.passages):
+                ref.passages.append({"id": cand.passage.id, "text": cand.passage.text})
+            text = plain(cand.text) if mode == "patient" else cand.text
+            section.sentences.append(Sentence(text, [numbers[cand.source.id]]))
+        sections.append(section)
+    return sections, refs
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def load_engine(settings: Settings, name: str = "extractive", store: Store | None = None):
+    """The answer engine by name, on the index (built from the corpus if it is empty)."""
+    from .index import open_store
+
+    if name != "extractive":
+        raise ValueError(f"unknown engine {name!r}; available: extractive")
+    return ExtractiveEngine(store or open_store(settings), settings)

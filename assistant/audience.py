@@ -1,0 +1,55 @@
+"""Who the answer is for: clinicians or patients. Wording, disclaimer and section titles per mode."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .schema import MODES
+
+SECTION_TITLES = {
+    "guideline": "From the Guidelines",
+    "research": "From the Research",
+    "review": "From the Research",
+    "education": "From Other Sources (educational, not peer reviewed)",
+}
+PATIENT_SECTION_TITLES = {
+    "guideline": "What the guidelines say",
+    "research": "What the research found",
+    "review": "What the research found",
+    "education": "From other sources (educational, not checked by experts)",
+}
+SECTION_ORDER = ("guideline", "research", "education")
+
+REFUSAL = {
+    "clinician": "The sources in this knowledge base do not cover this question, so I cannot answer it without "
+                 "going beyond them.",
+    "patient": "I'm sorry, my sources do not cover this question, so I can't answer it.",
+}
+INSTRUCTION_REFUSAL = ("I answer only from the sources in this knowledge base and cannot follow instructions to set "
+                       "them aside or to take on another role.")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+def section_title(kind: str, mode: str) -> str:
+    titles = PATIENT_SECTION_TITLES if mode == "patient" else SECTION_TITLES
+    return titles.get(kind, titles["research"])
+
+
+def section_group(kind: str) -> str:
+    return "research" if kind == "review" else kind
+
+
+@lru_cache(maxsize=None)
+def prompt_text(prompts_dir: Path, name: str) -> str:
+    path = Path(prompts_dir) / f"{name}.md"
+    return path.read_text(encoding="utf-8").strip()
+
+
+def disclaimer(prompts_dir: Path, mode: str) -> str:
+    return prompt_text(prompts_dir, f"disclaimer_{check_mode(mode)}")

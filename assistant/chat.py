@@ -1,0 +1,53 @@
+"""Conversations: follow-up questions rewritten to stand alone before retrieval.
+
+The extractive engine uses a rule: a question that leans on the previous turn ("and its risks?",
+"what about MSCs?") borrows that turn's topic terms (therapies, trials, conditions)."""
+
+from __future__ import annotations
+
+import re
+
+from .lexicon import Lexicon
+from .text import content_terms
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|and what|is that|are they|does it|did it|what if)\b|"
+    r"\b(it|its|it's|this|that|these|those|they|them|their|the treatment|the procedure|the therapy|the trial|"
+    r"the study|same)\b",
+    re.I,
+)
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*\b")  # SCOT, AHSCT, CAR-T, CARE-SSc, dcSSc
+
+
+def is_follow_up(question: str) -> bool:
+    return bool(_FOLLOW_UP.search(question)) or len(content_terms(question)) <= 2
+
+
+def topic_terms(text: str, lexicon: Lexicon) -> list[str]:
+    """The therapies, trials and conditions a question is about (names, and curated terms it contains)."""
+    found = [m.group(0) for m in _NAME.finditer(text)]
+    lowered = text.lower()
+    for group in lexicon.synonyms:
+        for term in group:
+            if not term.isupper() and re.search(rf"\b{re.escape(term.lower())}\b", lowered):
+                found.append(term)
+                break
+    out, seen = [], set()
+    for term in found:
+        if term.lower() not in seen and term.lower() not in {"what", "and", "is", "how"}:
+            seen.add(term.lower())
+            out.append(term)
+    return out
+
+
+def standalone(question: str, history: list[str], lexicon: Lexicon) -> str:
+    """The question with the topic of the conversation made explicit, or unchanged if it stands alone."""
+    if not history or not is_follow_up(question):
+        return question
+    for previous in reversed(history):
+        terms = topic_terms(previous, lexicon)
+        if terms:
+            mine = {t.lower() for t in topic_terms(question, lexicon)}
+            extra = [t for t in terms if t.lower() not in mine]
+            return f"{question.rstrip()} (about: {', '.join(extra)})" if extra else question
+    return question

@@ -1,0 +1,112 @@
+"""The command line: `assistant index | ask | chat`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .config import Settings
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), help="Where the embedded index lives [ASSISTANT_HOME, .assistant/].")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Folder of corpus notes [ASSISTANT_CORPUS, corpus/].")
+@click.option("--chroma-url", help="Use a Chroma server instead of the embedded store [ASSISTANT_CHROMA_URL].")
+@click.version_option()
+@click.pass_context
+def cli(ctx, home, corpus, chroma_url):
+    """A grounded clinical question-answering assistant: cited answers from a curated corpus, or an honest refusal."""
+    from pathlib import Path
+
+    ctx.obj = Settings().with_overrides(home=Path(home) if home else None,
+                                        corpus_dir=Path(corpus) if corpus else None, chroma_url=chroma_url)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
+@click.pass_obj
+def index(settings: Settings, rebuild: bool):
+    """Build or update the index from the corpus (re-embeds only notes that changed)."""
+    from .corpus import CorpusError, load_corpus
+    from .index import IndexUnavailable, Store
+
+    try:
+        notes = load_corpus(settings.corpus_dir)  # validate everything before touching the index
+    except CorpusError as exc:
+        _fail(f"{exc}\nThe index was left as it was.")
+    try:
+        report = Store(settings).sync(notes, rebuild=rebuild)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--mode", type=click.Choice(["clinician", "patient"]), default="clinician", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("--batch", type=click.File("r"), help="Read one question per line from FILE ('-' for stdin); write JSON Lines.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["guideline", "research", "review", "education"]),
+              help="Only use sources of this kind (repeatable).")
+@click.option("--since", type=int, help="Only use sources published in or after this year.")
+@click.option("--passages", is_flag=True, help="Show the quoted passages under each reference.")
+@click.pass_obj
+def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passages):
+    """Answer QUESTION from the corpus, with citations and the disclaimer."""
+    from .answer import QuestionError, check_question, load_engine
+    from .index import IndexUnavailable
+    from .render import to_markdown
+    from .retrieve import where_filter
+
+    if batch is None:
+        try:
+            question = check_question(question)
+        except QuestionError as exc:
+            _fail(str(exc), 2)
+    elif question:
+        _fail("give a QUESTION or --batch, not both", 2)
+    try:
+        engine = load_engine(settings)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+    where = where_filter(kinds=kinds or None, min_year=since)
+    if batch is None:
+        answer = engine.answer(question, mode=mode, where=where)
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else to_markdown(answer, passages))
+        return
+    for line in batch:
+        if not line.strip():
+            continue
+        try:
+            record = engine.answer(line.strip(), mode=mode, where=where).to_dict()
+        except QuestionError as exc:
+            record = {"question": line.strip()[:200], "error": str(exc)}
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.pass_obj
+def chat(settings: Settings, host: str, port: int):
+    """Serve the chat page (builds the index first if it is missing)."""
+    from .app import build_app
+
+    demo = build_app(settings)
+    click.echo(f"Chat on http://{host}:{port}")
+    demo.launch(server_name=host, server_port=port, show_api=False)
+
+
+def main():
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

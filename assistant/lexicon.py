@@ -1,0 +1,82 @@
+"""The field's vocabulary: abbreviations (curated + learnt from the corpus), synonyms, lay words.
+
+Used to expand questions before retrieval and to put quoted text into plain words for patients."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
+
+
+def _pattern(term: str) -> re.Pattern:
+    flags = 0 if _is_abbreviation(term) else re.I
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)
+
+
+def _is_abbreviation(term: str) -> bool:
+    return any(c.isupper() for c in term[1:]) or term.isupper()
+
+
+@dataclass
+class Lexicon:
+    abbreviations: dict[str, str] = field(default_factory=dict)  # ABBR -> long form
+    synonyms: list[list[str]] = field(default_factory=list)
+    lay: dict[str, str] = field(default_factory=dict)
+
+    def learn(self, texts) -> "Lexicon":
+        """Add the abbreviations the corpus defines itself ('long form (ABBR)'); curated ones win."""
+        from abbreviations.schwartz_hearst import extract_abbreviation_definition_pairs
+
+        for text in texts:
+            for abbr, long in extract_abbreviation_definition_pairs(doc_text=text).items():
+                if 2 <= len(abbr) <= 10 and len(long.split()) <= 8:
+                    self.abbreviations.setdefault(abbr, long.strip())
+        return self
+
+    def expansions(self, query: str, synonyms: bool = True) -> list[str]:
+        """Terms to add to a query: long forms of its abbreviations, abbreviations of its long forms,
+        and (with `synonyms`) the synonyms of any phrase it or those expansions contain."""
+        added: list[str] = []
+        for abbr, long in self.abbreviations.items():
+            if _pattern(abbr).search(query):
+                added.append(long)
+            elif _pattern(long).search(query):
+                added.append(abbr)
+        widened = " ; ".join([query, *added])
+        for group in self.synonyms if synonyms else ():
+            if any(_pattern(term).search(widened) for term in group):
+                added.extend(t for t in group if not _pattern(t).search(query))
+        seen, out = set(query.lower().split()), []
+        for term in added:
+            if term.lower() not in seen:
+                seen.add(term.lower())
+                out.append(term)
+        return out
+
+    def expand(self, query: str, synonyms: bool = True) -> str:
+        extra = self.expansions(query, synonyms)
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+    def plain(self, text: str) -> str:
+        """Swap jargon for plain words, longest terms first."""
+        for term in sorted(self.lay, key=len, reverse=True):
+            text = _pattern(term).sub(self.lay[term], text)
+        return text
+
+
+@lru_cache(maxsize=1)
+def curated() -> dict:
+    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+
+
+def load_lexicon(corpus_texts=()) -> Lexicon:
+    data = curated()
+    lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
+                  dict(data.get("lay", {})))
+    return lex.learn(corpus_texts)

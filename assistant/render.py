@@ -1,0 +1,37 @@
+"""Answers as Markdown: for the terminal, the chat page and export."""
+
+from __future__ import annotations
+
+from .schema import Answer
+
+
+def cite(numbers: list[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def reference_line(ref) -> str:
+    badge = "" if ref.verified else " *(unconfirmed in the primary source)*"
+    evidence = f"; {ref.evidence}" if ref.evidence else ""
+    year = ref.year or "year unknown"
+    return f"[{ref.n}] {ref.citation} ({ref.kind}, {year}{evidence}){badge}"
+
+
+def to_markdown(answer: Answer, passages: bool = False) -> str:
+    lines: list[str] = []
+    if answer.refused:
+        lines += [answer.message or "", ""]
+    for section in answer.sections:
+        lines.append(f"### {section.title}")
+        lines += [f"- {s.text} {cite(s.citations)}".rstrip() for s in section.sentences]
+        if section.note:
+            lines.append(f"_{section.note}_")
+        lines.append("")
+    if answer.references:
+        lines.append("### References")
+        for ref in answer.references:
+            lines.append(f"{reference_line(ref)}  ")
+            if passages:
+                lines += [f"  > {p['text']} ({p['id']})" for p in ref.passages]
+        lines.append("")
+    lines.append(f"*{answer.disclaimer}*")
+    return "\n".join(lines).strip() + "\n"

@@ -1,0 +1,122 @@
+"""Hybrid retrieval: dense (MiniLM in Chroma) + BM25, fused by reciprocal rank, with query expansion.
+
+`HybridRetriever` is a LangChain `BaseRetriever`, so it composes with any chain; `search()` returns
+our `Hit`s with the scores the answer step needs to decide whether the evidence is good enough."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .index import Store
+from .lexicon import Lexicon, load_lexicon
+from .schema import Hit
+from .text import stems
+
+
+def where_filter(kinds=None, min_year=None, max_year=None, audience=None) -> dict | None:
+    """A Chroma metadata filter for the kind, year range and audience of passages."""
+    clauses = []
+    if kinds:
+        clauses.append({"kind": {"$in": list(kinds)}})
+    if min_year is not None:
+        clauses.append({"year": {"$gte": int(min_year)}})
+    if max_year is not None:
+        clauses.append({"year": {"$lte": int(max_year)}})
+    if audience:
+        clauses.append({"audience": audience})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _matches(meta: dict, where: dict | None) -> bool:
+    """The same filter, applied in memory to BM25 candidates."""
+    if not where:
+        return True
+    if "$and" in where:
+        return all(_matches(meta, c) for c in where["$and"])
+    (key, cond), = where.items()
+    value = meta.get(key)
+    if not isinstance(cond, dict):
+        return value == cond
+    (op, arg), = cond.items()
+    if value is None:
+        return False
+    return {"$in": lambda: value in arg, "$gte": lambda: value >= arg, "$lte": lambda: value <= arg,
+            "$eq": lambda: value == arg, "$ne": lambda: value != arg}[op]()
+
+
+class HybridRetriever(BaseRetriever):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Store
+    k: int = 8
+    fetch_k: int = 20
+    rrf_k: int = 60
+    where: dict | None = None
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return load_lexicon(p.text for p in self.store.loaded.passages.values())
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [Document(page_content=h.passage.text, id=h.passage.id,
+                         metadata={"source_id": h.source.id, "section": h.passage.section, "kind": h.source.kind,
+                                   "year": h.source.year, "score": h.score, "dense": h.dense, "lexical": h.lexical})
+                for h in self.search(query)]
+
+    def embed(self, query: str) -> np.ndarray:
+        """The query vector: the question with its abbreviations spelt out (MiniLM knows few of them)."""
+        return np.asarray(self.store.embeddings.embed_query(self.lexicon.expand(query, synonyms=False)))
+
+    def search(self, query: str, k: int | None = None, where: dict | None = None,
+               qvec: np.ndarray | None = None) -> list[Hit]:
+        loaded = self.store.loaded
+        if not loaded.ids:
+            return []
+        where = where if where is not None else self.where
+        k = k or self.k
+        qvec = self.embed(query) if qvec is None else qvec
+        dense = self.store.passages.similarity_search_by_vector_with_relevance_scores(
+            qvec.tolist(), k=min(self.fetch_k, len(loaded.ids)), filter=where)
+        dense_ids = [doc.id for doc, _ in dense]
+        cosine = {doc.id: 1.0 - dist for doc, dist in dense}
+
+        q_terms = stems(self.lexicon.expand(query))
+        scores = loaded.bm25.get_scores(q_terms) if q_terms else np.zeros(len(loaded.ids))
+        order = np.argsort(-scores)
+        bm25_ids = []
+        for i in order:
+            if scores[i] <= 0 or len(bm25_ids) >= self.fetch_k:
+                break
+            pid = loaded.ids[i]
+            passage, source = loaded.passages[pid], loaded.sources[loaded.passages[pid].source_id]
+            meta = {"kind": source.kind, "year": source.year, "audience": passage.audience}
+            if _matches(meta, where):
+                bm25_ids.append(pid)
+
+        fused: dict[str, float] = {}
+        for ranking in (dense_ids, bm25_ids):
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        top = sorted(fused, key=fused.get, reverse=True)[:k]
+        missing = [pid for pid in top if pid not in cosine]
+        if missing:
+            got = self.store.passages.get(ids=missing, include=["embeddings"])
+            for pid, vec in zip(got["ids"], got["embeddings"]):
+                cosine[pid] = float(np.dot(qvec, vec))
+        own = set(stems(query))
+        hits = []
+        for pid in top:
+            passage = loaded.passages[pid]
+            source = loaded.sources[passage.source_id]
+            terms = loaded.terms[pid]
+            overlap = len(own & terms) / len(own) if own else 0.0
+            hits.append(Hit(passage, source, fused[pid], cosine.get(pid, 0.0), overlap))
+        return hits

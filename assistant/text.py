@@ -1,0 +1,73 @@
+"""Small text utilities: sentence splitting, tokens for BM25 and overlap, numbers in a sentence."""
+
+from __future__ import annotations
+
+import re
+
+# Dots that do not end a sentence.
+_ABBREV = ("et al.", "e.g.", "i.e.", "vs.", "approx.", "Dr.", "Prof.", "Fig.", "No.", "ca.", "cf.", "incl.")
+_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
+# A figure: 79%, 0.50, 1x10^6/kg, 2 g/m2, 200 mg/kg, 1,404, 6.30% ...
+NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*(?:\s?(?:%|x\s?10\^?\d+))?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves tell explain describe please know give role there's what's it's vs versus
+    also much many may might must shall get gets got use used using patient patients people someone""".split()
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping 'et al.', 'vs.' and decimals intact."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if not flat:
+        return []
+    protected = flat
+    for i, abbr in enumerate(_ABBREV):
+        protected = protected.replace(abbr, abbr.replace(".", f"\x00{i}\x00"))
+    parts = _SENT_END.split(protected)
+    out = []
+    for part in parts:
+        for i, abbr in enumerate(_ABBREV):
+            part = part.replace(f"\x00{i}\x00", ".")
+        part = part.strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased tokens without stopwords: what BM25 and overlap measures compare."""
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, enough to match transplant/transplants/transplantation."""
+    for suffix in ("ations", "ation", "ments", "ment", "ing", "ies", "es", "ed", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in content_terms(text)]
+
+
+def numbers(text: str) -> set[str]:
+    """The figures a sentence states, normalised (spaces and thousands separators dropped)."""
+    found = set()
+    for m in NUMBER.finditer(text):
+        token = m.group(0).replace(" ", "")
+        token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
+        found.add(token)
+    return found
