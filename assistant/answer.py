@@ -75,8 +75,8 @@ class ExtractiveEngine:
         if state["where"]:
             where = {"$and": [state["where"], where]} if where else state["where"]
         state["qvec"] = self.retriever.embed(query)
-        state["hits"] = self.retriever.search(query, k=self.settings.top_k + (4 if patient else 0), where=where,
-                                              qvec=state["qvec"])
+        hits = self.retriever.search(query, k=self.settings.top_k, where=where, qvec=state["qvec"])
+        state["hits"] = with_plain_passages(hits, self.store) if patient else hits
         state["timings"]["retrieve_ms"] = _ms(state["t0"])
         return state
 
@@ -126,7 +126,7 @@ class ExtractiveEngine:
                 if hit.source.kind == "education":
                     score *= 0.92  # primary sources first; education fills gaps
                 if mode == "patient" and hit.passage.audience == "patient":
-                    score += 0.08
+                    score += 0.12
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, score))
         return out
 
@@ -136,6 +136,18 @@ class ExtractiveEngine:
         if text not in self._term_cache:
             self._term_cache[text] = set(stems(self.retriever.lexicon.expand(text)))
         return self._term_cache[text]
+
+
+def with_plain_passages(hits: list[Hit], store: Store) -> list[Hit]:
+    """Patients get the same facts in plain words: add the plain-language passages of the sources found."""
+    have = {h.passage.id for h in hits}
+    extra = []
+    for hit in hits:
+        for passage in store.loaded.of_source(hit.source.id, "patient"):
+            if passage.id not in have:
+                have.add(passage.id)
+                extra.append(Hit(passage, hit.source, hit.score, hit.dense, hit.lexical))
+    return hits + extra
 
 
 def answerability(hits: list[Hit], candidates: list[Candidate]) -> float:

@@ -182,6 +182,10 @@ class Loaded:
     bm25: object
     terms: dict[str, set[str]]  # passage id -> stems (title and section included), for overlap measures
 
+    def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
+        return [p for p in self.passages.values()
+                if p.source_id == source_id and (audience is None or p.audience == audience)]
+
     @classmethod
     def build(cls, ids, documents, metadatas) -> "Loaded":
         import bm25s

@@ -1,0 +1,40 @@
+"""Shared fixtures: a small corpus indexed once per session in a real embedded Chroma with the real model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import ROOT, Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    for note in (FIXTURES / "corpus").glob("*.md"):
+        shutil.copy(note, folder / note.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, fixture_corpus) -> Settings:
+    return Settings(corpus_dir=fixture_corpus, home=tmp_path_factory.mktemp("home"), chroma_url=None,
+                    prompts_dir=ROOT / "prompts")
+
+
+@pytest.fixture(scope="session")
+def store(settings):
+    from assistant.index import open_store
+
+    return open_store(settings)
+
+
+@pytest.fixture(scope="session")
+def engine(settings, store):
+    from assistant.answer import ExtractiveEngine
+
+    return ExtractiveEngine(store, settings)

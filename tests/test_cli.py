@@ -1,0 +1,67 @@
+"""The command line, in process (click's runner), on the real index."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+
+
+@pytest.fixture
+def run(settings, store):
+    def invoke(*args, input=None, home=None, corpus=None):
+        opts = ["--home", str(home or settings.home), "--corpus", str(corpus or settings.corpus_dir)]
+        return CliRunner().invoke(cli, [*opts, *args], input=input, catch_exceptions=False)
+    return invoke
+
+
+def test_ask_prints_sections_references_and_disclaimer(run):
+    result = run("ask", "What were the results of AHSCT in the fixture trial?")
+    assert result.exit_code == 0, result.output
+    assert "### From the Research" in result.output and "### References" in result.output
+    assert "[1]" in result.output and "Professional disclaimer" in result.output
+
+
+def test_ask_json_schema(run):
+    result = run("ask", "What is the TRM of AHSCT?", "--json", "--mode", "patient")
+    data = json.loads(result.output)
+    assert data["mode"] == "patient" and data["refused"] is False
+    assert {"sections", "references", "disclaimer", "timings_ms"} <= set(data)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "y" * 2001])
+def test_bad_question_exits_2(run, question):
+    result = run("ask", question)
+    assert result.exit_code == 2
+    assert "empty" in result.output or "limit" in result.output
+
+
+def test_batch_writes_json_lines(run):
+    result = run("ask", "--batch", "-", input="What is the TRM of AHSCT?\n\nWhat is the capital of France?\n" + "z" * 2001 + "\n")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["refused"] is False and rows[1]["refused"] is True
+    assert "limit" in rows[2]["error"]
+
+
+def test_broken_note_fails_index_and_leaves_it_untouched(run, tmp_path, fixture_corpus):
+    corpus, home = tmp_path / "corpus", tmp_path / "home"
+    shutil.copytree(fixture_corpus, corpus)
+    assert run("index", home=home, corpus=corpus).exit_code == 0
+    note = corpus / "trial-a.md"
+    note.write_text(note.read_text().replace("kind: research", "kind: rumour").replace("79%", "99%"))
+    result = run("index", home=home, corpus=corpus)
+    assert result.exit_code == 1
+    assert "trial-a.md" in result.output and "'kind'" in result.output and "left as it was" in result.output
+    answer = json.loads(run("ask", "event-free survival at 54 months in the fixture trial", "--json",
+                            home=home, corpus=corpus).output)
+    assert "79%" in json.dumps(answer) and "99%" not in json.dumps(answer)
+
+
+def test_index_reports_unchanged_on_second_run(run, tmp_path, fixture_corpus):
+    home = tmp_path / "home"
+    run("index", home=home)
+    result = run("index", home=home)
+    assert "0 added, 0 updated, 0 removed, 4 unchanged" in result.output

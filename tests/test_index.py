@@ -1,0 +1,56 @@
+"""The index on the real embedded Chroma with the real embedding model."""
+
+import shutil
+
+import pytest
+
+from assistant.config import Settings
+from assistant.corpus import load_corpus
+from assistant.index import Store
+
+
+@pytest.fixture
+def own_settings(tmp_path, fixture_corpus, settings):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, corpus)
+    return Settings(corpus_dir=corpus, home=tmp_path / "home", prompts_dir=settings.prompts_dir)
+
+
+def test_build_incremental_and_rebuild(own_settings, store):
+    index = Store(own_settings, embeddings=store.embeddings)
+    first = index.sync(load_corpus(own_settings.corpus_dir))
+    assert sorted(first.added) == ["guideline-b", "mesenchymal-c", "talk-d", "trial-a"]
+    assert first.passages == index.count() > 4
+
+    again = index.sync(load_corpus(own_settings.corpus_dir))
+    assert (again.added, again.updated, again.unchanged) == ([], [], 4)
+
+    path = own_settings.corpus_dir / "mesenchymal-c.md"
+    path.write_text(path.read_text().replace("133 patients", "134 patients"))
+    changed = index.sync(load_corpus(own_settings.corpus_dir))
+    assert changed.updated == ["mesenchymal-c"] and changed.unchanged == 3
+    texts = index.passages.get(where={"source_id": "mesenchymal-c"})["documents"]
+    assert any("134 patients" in t for t in texts) and not any("133 patients" in t for t in texts)
+    sentences = index.sentences.get(where={"source_id": "mesenchymal-c"})["documents"]
+    assert any("134 patients" in t for t in sentences) and not any("133 patients" in t for t in sentences)
+
+    (own_settings.corpus_dir / "talk-d.md").unlink()
+    removed = index.sync(load_corpus(own_settings.corpus_dir))
+    assert removed.removed == ["talk-d"]
+    assert index.passages.get(where={"source_id": "talk-d"})["ids"] == []
+
+    rebuilt = index.sync(load_corpus(own_settings.corpus_dir), rebuild=True)
+    assert sorted(rebuilt.added) == ["guideline-b", "mesenchymal-c", "trial-a"]
+    assert rebuilt.passages == first.passages - 1
+
+
+def test_index_persists_on_disk(own_settings, store):
+    Store(own_settings, embeddings=store.embeddings).sync(load_corpus(own_settings.corpus_dir))
+    reopened = Store(own_settings, embeddings=store.embeddings)
+    assert reopened.count() > 0
+    assert set(reopened.loaded.sources) == {"trial-a", "guideline-b", "mesenchymal-c", "talk-d"}
+
+
+def test_loaded_sources_keep_metadata(store):
+    source = store.loaded.sources["trial-a"]
+    assert source.evidence == "phase 3 RCT, n=75" and source.year == 2018 and source.verified
