@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from .config import Settings
+from pathlib import Path
+
+from .config import ROOT, Settings
 
 
 def _fail(message: str, code: int = 1):
@@ -23,8 +25,6 @@ def _fail(message: str, code: int = 1):
 @click.pass_context
 def cli(ctx, home, corpus, chroma_url):
     """A grounded clinical question-answering assistant: cited answers from a curated corpus, or an honest refusal."""
-    from pathlib import Path
-
     ctx.obj = Settings().with_overrides(home=Path(home) if home else None,
                                         corpus_dir=Path(corpus) if corpus else None, chroma_url=chroma_url)
 
@@ -102,6 +102,32 @@ def chat(settings: Settings, host: str, port: int):
     demo = build_app(settings)
     click.echo(f"Chat on http://{host}:{port}")
     demo.launch(server_name=host, server_port=port, show_api=False)
+
+
+@cli.command("eval")
+@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Gold Q&A file [evals/gold.yaml].")
+@click.option("--engine", "engines", multiple=True, help="Engine to evaluate (repeatable) [extractive].")
+@click.option("--mode", type=click.Choice(["clinician", "patient", "both"]), default="both", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder [evals/report].")
+@click.option("--check", is_flag=True, help="Exit 1 when a metric falls below its floor in evals/thresholds.yaml.")
+@click.option("--limit", type=int, help="Only the first N gold items (a quick look).")
+@click.pass_obj
+def eval_(settings: Settings, gold_path, engines, mode, out, check, limit):
+    """Score the assistant on gold questions and write report.json, report.md and plots."""
+    from .evaluate import GoldError, load_gold
+    from .evalrun import evaluate
+
+    try:
+        items = load_gold(Path(gold_path) if gold_path else ROOT / "evals" / "gold.yaml")
+    except GoldError as exc:
+        _fail(str(exc), 2)
+    items = items[:limit] if limit else items
+    modes = ["clinician", "patient"] if mode == "both" else [mode]
+    failures = evaluate(settings, items, list(engines) or ["extractive"], modes,
+                        Path(out) if out else ROOT / "evals" / "report", gold_path or "evals/gold.yaml")
+    if check and failures:
+        _fail("metrics below their floor:\n  " + "\n  ".join(failures))
 
 
 def main():

@@ -1,0 +1,70 @@
+"""`assistant eval`: load engines, run the gold set with a progress bar, print and write the report."""
+
+from __future__ import annotations
+
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+import yaml
+
+from .answer import load_engine
+from .config import ROOT, Settings
+from .evaluate import GoldItem, check_thresholds, metrics, run_eval
+from .index import open_store
+from .lexicon import load_lexicon
+from .report import write_report
+from .support import SupportChecker
+
+THRESHOLDS = ROOT / "evals" / "thresholds.yaml"
+SUPPORT_PAIRS = ROOT / "evals" / "support_pairs.yaml"
+
+
+def checker_agreement(checker: SupportChecker) -> float:
+    pairs = yaml.safe_load(SUPPORT_PAIRS.read_text(encoding="utf-8"))
+    agree = sum(checker.check(p["sentence"], [p["passage"]]).supported is p["supported"] for p in pairs)
+    return round(agree / len(pairs), 3)
+
+
+def evaluate(settings: Settings, items: list[GoldItem], engine_names: list[str], modes: list[str], out: Path,
+             gold_label: str) -> list[str]:
+    start = time.perf_counter()
+    store = open_store(settings)
+    engines, cold = {}, {}
+    for name in engine_names:
+        t = time.perf_counter()
+        engines[name] = load_engine(settings, name, store=store)
+        engines[name].answer(items[0].turns[-1])  # first answer: caches and models warm up
+        cold[name] = round((time.perf_counter() - t + (t - start if not cold else 0)) * 1000, 1)
+    lexicon = load_lexicon(p.text for p in store.loaded.passages.values())
+    checker = SupportChecker(store.embeddings, lexicon)
+    total = len(engines) * len(modes) * len(items)
+    with click.progressbar(length=total, label="Evaluating", file=click.get_text_stream("stderr")) as bar:
+        rows = run_eval(engines, items, modes, checker, progress=bar.update)
+    results = {e: {m: metrics([r for r in rows if r.engine == e and r.mode == m]) for m in modes} for e in engines}
+    for e in engines:
+        for m in modes:
+            results[e][m]["cold_start_ms"] = cold[e]
+    default = engine_names[0]
+    failures = check_thresholds(results[default], yaml.safe_load(THRESHOLDS.read_text(encoding="utf-8")))
+    meta = {"gold": gold_label, "items": len(items), "engines": engine_names, "modes": modes,
+            "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
+            "checker_agreement": checker_agreement(checker), "seconds": round(time.perf_counter() - start, 1)}
+    paths = write_report(out, results, rows, meta, failures)
+    for engine, by_mode in results.items():
+        for mode, values in by_mode.items():
+            shown = ", ".join(f"{k}={v}" for k, v in values.items() if v is not None)
+            click.echo(f"{engine} / {mode}: {shown}")
+    click.echo("Wrote " + ", ".join(str(p) for p in paths))
+    for failure in failures:
+        click.echo(f"FAIL {failure}", err=True)
+    return failures
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
