@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from langchain_core.runnables import RunnableLambda
@@ -16,11 +17,11 @@ from .audience import (INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, 
                        section_group, section_title)
 from .chat import standalone
 from .config import MAX_QUESTION_CHARS, Settings
-from .corpus import has_instructions
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, Hit, Passage, Reference, Section, Sentence, Source
-from .text import content_terms, stems
+from .scope import Scope
+from .text import content_terms, has_instructions, stems
 
 
 class QuestionError(ValueError):
@@ -45,6 +46,7 @@ class Candidate:
     position: int
     vec: np.ndarray
     score: float = 0.0
+    similarity: float = 0.0  # cosine of question and sentence
 
 
 class ExtractiveEngine:
@@ -86,7 +88,10 @@ class ExtractiveEngine:
         t = time.perf_counter()
         hits: list[Hit] = state["hits"]
         candidates = self._score(state["standalone"], state["qvec"], hits, state["mode"])
-        state["answerability"] = answerability(hits, candidates)
+        best_sentence = max((c.similarity for c in candidates), default=0.0)
+        state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"], hits,
+                                                   best_sentence)
+        state["answerability"] = state["scope"]["score"]
         if state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
         else:
@@ -108,7 +113,12 @@ class ExtractiveEngine:
         answer.timings_ms = {**state["timings"], "total_ms": _ms(state["t0"])}
         if "answerability" in state:
             answer.answerability = round(state["answerability"], 3)
+            answer.scope = state["scope"]
         return answer
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope(self.store.loaded, self.retriever.lexicon, self.store.background())
 
     # -- sentence scoring --------------------------------------------------------------------
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], mode: str) -> list[Candidate]:
@@ -122,12 +132,13 @@ class ExtractiveEngine:
                     continue
                 vec = np.asarray(vec)
                 lexical = len(own & self._terms(text)) / len(own) if own else 0.0
-                score = 0.6 * float(np.dot(qvec, vec)) + 0.3 * lexical + 0.1 * hit.score / top
+                similarity = float(np.dot(qvec, vec))
+                score = 0.6 * similarity + 0.3 * lexical + 0.1 * hit.score / top
                 if hit.source.kind == "education":
                     score *= 0.92  # primary sources first; education fills gaps
                 if mode == "patient" and hit.passage.audience == "patient":
                     score += 0.12
-                out.append(Candidate(text, hit.passage, hit.source, position, vec, score))
+                out.append(Candidate(text, hit.passage, hit.source, position, vec, score, similarity))
         return out
 
 
@@ -148,15 +159,6 @@ def with_plain_passages(hits: list[Hit], store: Store) -> list[Hit]:
                 have.add(passage.id)
                 extra.append(Hit(passage, hit.source, hit.score, hit.dense, hit.lexical))
     return hits + extra
-
-
-def answerability(hits: list[Hit], candidates: list[Candidate]) -> float:
-    """How well the best evidence matches the question: passage similarity and term coverage."""
-    if not hits:
-        return 0.0
-    best_hit = max(0.5 * h.dense + 0.5 * h.lexical for h in hits[:3])
-    best_sentence = max((c.score for c in candidates), default=0.0)
-    return 0.5 * best_hit + 0.5 * best_sentence
 
 
 def select(candidates: list[Candidate], limit: int, redundancy: float = 0.88) -> list[Candidate]:

@@ -40,14 +40,21 @@ def topic_terms(text: str, lexicon: Lexicon) -> list[str]:
     return out
 
 
-def standalone(question: str, history: list[str], lexicon: Lexicon) -> str:
-    """The question with the topic of the conversation made explicit, or unchanged if it stands alone."""
-    if not history or not is_follow_up(question):
+def standalone(question: str, history: list[str], lexicon: Lexicon, max_terms: int = 12) -> str:
+    """The question with the topic of the conversation made explicit, or unchanged if it stands alone.
+
+    Each earlier turn is resolved the same way, so a chain of follow-ups keeps its thread."""
+    context = None
+    for previous in history:
+        context = _resolve(previous, context, lexicon, max_terms)
+    return _resolve(question, context, lexicon, max_terms)
+
+
+def _resolve(question: str, context: str | None, lexicon: Lexicon, max_terms: int) -> str:
+    if not context or not is_follow_up(question):
         return question
-    for previous in reversed(history):
-        terms = topic_terms(previous, lexicon)
-        if terms:
-            mine = {t.lower() for t in topic_terms(question, lexicon)}
-            extra = [t for t in terms if t.lower() not in mine]
-            return f"{question.rstrip()} (about: {', '.join(extra)})" if extra else question
-    return question
+    mine = {t.lower() for t in content_terms(question)}
+    names = [t for t in topic_terms(context, lexicon) if t.lower() not in mine]
+    words = [w for w in content_terms(context) if w not in mine and w not in {n.lower() for n in names}]
+    extra = list(dict.fromkeys([*names, *words]))[:max_terms]
+    return f"{question.rstrip()} (about: {', '.join(extra)})" if extra else question

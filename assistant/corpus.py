@@ -10,22 +10,13 @@ from pathlib import Path
 import yaml
 
 from .schema import KINDS, Passage, Source
-from .text import split_sentences
+from .text import has_instructions, split_sentences
 
 REQUIRED = ("id", "title", "kind", "verified")
 OPTIONAL = ("authors", "year", "venue", "doi", "pmid", "url", "trial", "evidence", "caveats")
 PLAIN_SECTION = re.compile(r"^in plain (words|language)$", re.I)
 MIN_WORDS, MAX_WORDS = 60, 250
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
-# Text that addresses a model rather than a reader: kept as data, flagged, never obeyed.
-_INSTRUCTION = re.compile(
-    r"ignore (all |any )?(the |your )?(previous|prior|above|earlier) (instructions|prompts?)|"
-    r"disregard (all |the |your )?(previous |prior )?(instructions|sources|rules)|"
-    r"\byou are now\b|\bsystem prompt\b|\bact as (a|an)\b",
-    re.I,
-)
-
-
 class CorpusError(ValueError):
     """A note that cannot be used; names the file and the field."""
 
@@ -92,15 +83,11 @@ def load_corpus(directory: Path) -> list[Note]:
         note = parse_note(path)
         if note.source.id in seen:
             raise CorpusError(path, "id", f"{note.source.id!r} is already used by {seen[note.source.id]}")
-        if _INSTRUCTION.search(note.body):
+        if has_instructions(note.body):
             note = Note(Source(**{**note.source.__dict__, "flags": ("instructions",)}), note.body, path, note.sha)
         seen[note.source.id] = path.name
         notes.append(note)
     return notes
-
-
-def has_instructions(text: str) -> bool:
-    return bool(_INSTRUCTION.search(text))
 
 
 def _slug(title: str) -> str:

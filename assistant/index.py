@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from urllib.parse import urlparse
 
+import numpy as np
+
 from .config import Settings
 from .corpus import Note, load_corpus
 from .schema import Passage, Source
@@ -162,6 +164,11 @@ class Store:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
         return Loaded.build(data["ids"], data["documents"], data["metadatas"])
 
+    def background(self, n: int = 2048) -> np.ndarray:
+        """A fixed sample of passage vectors: what a typical passage of this corpus looks like."""
+        got = self.passages.get(limit=n, include=["embeddings"])["embeddings"]
+        return np.asarray(got if got is not None else [], dtype=np.float32)
+
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[str, list[float]]]]:
         """passage id -> [(sentence, vector)] in reading order, for the sentences stored at index time."""
         if not passage_ids:
@@ -181,6 +188,7 @@ class Loaded:
     ids: list[str]
     bm25: object
     terms: dict[str, set[str]]  # passage id -> stems (title and section included), for overlap measures
+    document_frequency: dict[str, int] = field(default_factory=dict)  # stem -> passages containing it
 
     def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
         return [p for p in self.passages.values()
@@ -202,7 +210,12 @@ class Loaded:
         bm25 = bm25s.BM25()
         if tokens:
             bm25.index(tokens, show_progress=False)
-        return cls(passages, sources, list(ids), bm25, {pid: set(t) for pid, t in zip(ids, tokens)})
+        terms = {pid: set(t) for pid, t in zip(ids, tokens)}
+        frequency: dict[str, int] = {}
+        for found in terms.values():
+            for term in found:
+                frequency[term] = frequency.get(term, 0) + 1
+        return cls(passages, sources, list(ids), bm25, terms, frequency)
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:

@@ -110,6 +110,7 @@ class Answer:
     standalone_question: str | None = None  # the follow-up, rewritten to stand alone
     message: str | None = None  # the refusal text, or a note to the reader
     answerability: float | None = None  # how well the best evidence matched (refusal below a threshold)
+    scope: dict | None = None  # the parts of that score: coverage, dense, sentence
 
     def to_dict(self) -> dict:
         return asdict(self)

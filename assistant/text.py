@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Dots that do not end a sentence.
 _ABBREV = ("et al.", "e.g.", "i.e.", "vs.", "approx.", "Dr.", "Prof.", "Fig.", "No.", "ca.", "cf.", "incl.")
@@ -19,7 +20,9 @@ STOPWORDS = frozenset(
     some such than that the their theirs them themselves then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you your
     yours yourself yourselves tell explain describe please know give role there's what's it's vs versus
-    also much many may might must shall get gets got use used using patient patients people someone""".split()
+    also much many may might must shall get gets got use used using patient patients people someone anyone
+    actually really exactly happen happens happened like kind sort thing things lot need needs want wants think
+    feel go goes going make makes done does mean means say says said anything something way ways well""".split()
 )
 
 
@@ -51,12 +54,23 @@ def content_terms(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
+@lru_cache(maxsize=None)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """A light suffix stripper, enough to match transplant/transplants/transplantation."""
-    for suffix in ("ations", "ation", "ments", "ment", "ing", "ies", "es", "ed", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """The Snowball (Porter 2) stem, with British spellings folded: centre/center, haem/hem."""
+    word = _BRITISH.sub(lambda m: _BRITISH_MAP[m.group(0)], word)
+    return _stemmer().stemWord(word)
+
+
+_BRITISH_MAP = {"haem": "hem", "tre": "ter", "tres": "ters", "isation": "ization", "ise": "ize", "ised": "ized",
+                "our": "or", "oedema": "edema", "paed": "ped"}
+_BRITISH = re.compile(r"^haem|^paed|oedema|(?<=[a-z]{3})(?:tres?|isation|ised|ise)$|(?<=\w{2}[^aeiou])our$")
 
 
 def stems(text: str) -> list[str]:
@@ -71,3 +85,18 @@ def numbers(text: str) -> set[str]:
         token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
         found.add(token)
     return found
+
+
+# Text that tries to make the assistant drop its sources or its role: answered with a refusal.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|bypass|override)\b.{0,40}\b(instructions?|prompts?|sources?|rules?|context|"
+    r"documents?|guidelines|passages?|corpus)\b|"
+    r"\byou are now\b|\bsystem prompt\b|\bact as (a|an|my)\b|\bpretend (to be|you)\b|\brole-?play\b|"
+    r"\b(from|use) your own (knowledge|opinion|training)\b|\bwithout (using |citing )?(your |the )?sources\b",
+    re.I | re.S,
+)
+
+
+def has_instructions(text: str) -> bool:
+    """Does the text address the assistant with instructions (prompt injection), rather than ask or inform?"""
+    return bool(_INSTRUCTION.search(text))

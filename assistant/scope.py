@@ -1,0 +1,79 @@
+"""Is the question inside what the sources cover? The answerability score behind every refusal.
+
+Three signals, combined and compared with one calibrated threshold (`Settings.min_answerability`):
+- coverage: the share of the question's terms, weighted by how specific they are (inverse document
+  frequency over the corpus), that one retrieved passage contains; a term the corpus never uses weighs
+  most, unless it is everyday English (the Dale-Chall easy-word list), which says little about topic;
+- similarity: how close in meaning the best sentence is to the question;
+- specificity: how much closer the best passage is than a typical passage of the corpus (the median
+  over a fixed sample), so that a question near the field's vocabulary but about another matter scores
+  low. Calibrated with `evals/calibrate.py`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .index import Loaded
+from .lexicon import Lexicon
+from .schema import Hit
+from .text import stem, stems
+
+EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
+def _is_easy(word: str) -> bool:
+    import textstat
+
+    return bool(textstat.is_easy_word(word))
+
+
+class Scope:
+    def __init__(self, loaded: Loaded, lexicon: Lexicon, background: np.ndarray | None = None):
+        self.loaded, self.lexicon = loaded, lexicon
+        self.background = background if background is not None and len(background) else None
+        n = max(1, len(loaded.ids))
+        self.unseen = math.log((n + 1) / 0.5)
+        self.idf = {t: math.log((n + 1) / (df + 0.5)) for t, df in loaded.document_frequency.items()}
+        self._alternatives: dict[str, set[str]] = {}
+
+    def weight(self, term: str, word: str) -> float:
+        if term in self.idf:
+            return self.idf[term]
+        return self.unseen * (EASY_WORD_WEIGHT if _is_easy(word) else 1.0)
+
+    def alternatives(self, word: str) -> set[str]:
+        """A word's stem plus the stems of its abbreviation or synonym expansions."""
+        if word not in self._alternatives:
+            self._alternatives[word] = {stem(word)} | set(stems(" ".join(self.lexicon.expansions(word))))
+        return self._alternatives[word]
+
+    def coverage(self, question: str, hits: list[Hit]) -> float:
+        """The best share of the question's weighted terms that a single retrieved passage contains."""
+        from .text import content_terms
+
+        words = list(dict.fromkeys(content_terms(question)))
+        if not words or not hits:
+            return 0.0
+        weights = [self.weight(stem(w), w) for w in words]
+        total = sum(weights)
+        best = 0.0
+        for hit in hits:
+            terms = self.loaded.terms.get(hit.passage.id, set())
+            got = sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms)
+            best = max(best, got / total)
+        return best
+
+    def specificity(self, qvec: np.ndarray, hits: list[Hit]) -> float:
+        best = max((h.dense for h in hits), default=0.0)
+        typical = float(np.median(self.background @ qvec)) if self.background is not None else 0.0
+        return best - typical
+
+    def answerability(self, question: str, standalone: str, qvec: np.ndarray, hits: list[Hit],
+                      best_sentence: float) -> dict:
+        """The score and its parts; a follow-up is judged on its own words or with its context, whichever fits."""
+        coverage = max(self.coverage(question, hits[:5]),
+                       self.coverage(standalone, hits[:5]) if standalone != question else 0.0)
+        specificity = self.specificity(qvec, hits)
+        score = (coverage + best_sentence + 2 * specificity) / 4
+        return {"score": round(score, 4), "coverage": round(coverage, 4), "sentence": round(best_sentence, 4),
+                "specificity": round(specificity, 4)}
