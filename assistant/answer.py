@@ -7,19 +7,19 @@ best evidence is not good enough, the answer is a refusal that says what the sou
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
 from .audience import (INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, disclaimer, prompt_text,
-                       section_group, section_title)
+                       section_group, section_title, simplify)
 from .chat import standalone
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
-from .schema import Answer, Hit, Passage, Reference, Section, Sentence, Source
+from .schema import Answer, Hit, Reference, Section, Sentence
+from .select import Candidate, for_patients, score, select
 from .scope import Scope
 from .text import content_terms, has_instructions, stems
 
@@ -36,17 +36,6 @@ def check_question(question: str | None) -> str:
         raise QuestionError(f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
                             "Shorten it to the question itself.")
     return text
-
-
-@dataclass
-class Candidate:
-    text: str
-    passage: Passage
-    source: Source
-    position: int
-    vec: np.ndarray
-    score: float = 0.0
-    similarity: float = 0.0  # cosine of question and sentence
 
 
 class ExtractiveEngine:
@@ -73,12 +62,12 @@ class ExtractiveEngine:
             state["refusal"] = INSTRUCTION_REFUSAL
             return state
         patient = state["mode"] == "patient"
-        where = where_filter(audience=None if patient else "clinician")
+        where = where_filter(audience=None if patient else "clinician")  # patients: plain passages too
         if state["where"]:
             where = {"$and": [state["where"], where]} if where else state["where"]
         state["qvec"] = self.retriever.embed(query)
-        hits = self.retriever.search(query, k=self.settings.top_k, where=where, qvec=state["qvec"])
-        state["hits"] = with_plain_passages(hits, self.store) if patient else hits
+        state["found"] = self.retriever.search(query, k=self.settings.top_k, where=where, qvec=state["qvec"])
+        state["hits"] = technical_passages(state["found"], self.store) if patient else state["found"]
         state["timings"]["retrieve_ms"] = _ms(state["t0"])
         return state
 
@@ -87,16 +76,18 @@ class ExtractiveEngine:
             return state
         t = time.perf_counter()
         hits: list[Hit] = state["hits"]
-        candidates = self._score(state["standalone"], state["qvec"], hits, state["mode"])
+        candidates = self._score(state["standalone"], state["qvec"], hits)
         best_sentence = max((c.similarity for c in candidates), default=0.0)
-        state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"], hits,
-                                                   best_sentence)
+        state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],
+                                                   state["found"], best_sentence)
         state["answerability"] = state["scope"]["score"]
         if state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
         else:
-            limit = self.settings.max_sentences - (1 if state["mode"] == "patient" else 0)
-            state["chosen"] = select(candidates, limit)
+            state["chosen"] = select(candidates, self.settings.max_sentences)
+            if state["mode"] == "patient":
+                plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store))
+                state["chosen"] = for_patients(state["chosen"], plain, self.simplify)
         state["timings"]["select_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -109,7 +100,7 @@ class ExtractiveEngine:
             scope = prompt_text(self.settings.prompts_dir, "scope")
             answer.message = f"{state['refusal']} {scope}"
         else:
-            answer.sections, answer.references = compose(state["chosen"], mode, self.retriever.lexicon.plain)
+            answer.sections, answer.references = compose(state["chosen"], mode)
         answer.timings_ms = {**state["timings"], "total_ms": _ms(state["t0"])}
         if "answerability" in state:
             answer.answerability = round(state["answerability"], 3)
@@ -121,7 +112,10 @@ class ExtractiveEngine:
         return Scope(self.store.loaded, self.retriever.lexicon, self.store.background())
 
     # -- sentence scoring --------------------------------------------------------------------
-    def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], mode: str) -> list[Candidate]:
+    def simplify(self, text: str) -> str:
+        return simplify(text, self.retriever.lexicon.plain)
+
+    def _score(self, query: str, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         own = set(stems(query))
         top = max((h.score for h in hits), default=1.0)
         vectors = self.store.sentence_vectors([h.passage.id for h in hits])
@@ -133,12 +127,8 @@ class ExtractiveEngine:
                 vec = np.asarray(vec)
                 lexical = len(own & self._terms(text)) / len(own) if own else 0.0
                 similarity = float(np.dot(qvec, vec))
-                score = 0.6 * similarity + 0.3 * lexical + 0.1 * hit.score / top
-                if hit.source.kind == "education":
-                    score *= 0.92  # primary sources first; education fills gaps
-                if mode == "patient" and hit.passage.audience == "patient":
-                    score += 0.12
-                out.append(Candidate(text, hit.passage, hit.source, position, vec, score, similarity))
+                value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query)
+                out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity))
         return out
 
 
@@ -149,43 +139,32 @@ class ExtractiveEngine:
         return self._term_cache[text]
 
 
-def with_plain_passages(hits: list[Hit], store: Store) -> list[Hit]:
-    """Patients get the same facts in plain words: add the plain-language passages of the sources found."""
-    have = {h.passage.id for h in hits}
-    extra = []
+def _passages_of(hits: list[Hit], store: Store, audience: str, keep: bool) -> list[Hit]:
+    """For each hit, the passages of the same source written for `audience` (keeping hits of that audience)."""
+    out, have = [], set()
     for hit in hits:
-        for passage in store.loaded.of_source(hit.source.id, "patient"):
+        if hit.passage.audience == audience:
+            found = [hit.passage] if keep else []
+        else:
+            found = store.loaded.of_source(hit.source.id, audience)
+        for passage in found:
             if passage.id not in have:
                 have.add(passage.id)
-                extra.append(Hit(passage, hit.source, hit.score, hit.dense, hit.lexical))
-    return hits + extra
+                out.append(Hit(passage, hit.source, hit.score, hit.dense, hit.lexical))
+    return out
 
 
-def select(candidates: list[Candidate], limit: int, redundancy: float = 0.88) -> list[Candidate]:
-    """Relevance with diversity (maximal marginal relevance): the best sentences that say different things."""
-    pool = sorted(candidates, key=lambda c: c.score, reverse=True)
-    if not pool:
-        return []
-    floor = max(0.3, 0.72 * pool[0].score)
-    chosen: list[Candidate] = []
-    per_source: dict[str, int] = {}
-    while pool and len(chosen) < limit:
-        def marginal(c: Candidate) -> float:
-            overlap = max((float(np.dot(c.vec, s.vec)) for s in chosen), default=0.0)
-            return c.score - 0.35 * max(0.0, overlap - 0.5)
-
-        best = max(pool, key=marginal)
-        pool.remove(best)
-        if best.score < floor:
-            break
-        if any(float(np.dot(best.vec, s.vec)) > redundancy for s in chosen) or per_source.get(best.source.id, 0) >= 3:
-            continue
-        chosen.append(best)
-        per_source[best.source.id] = per_source.get(best.source.id, 0) + 1
-    return chosen
+def plain_passages(hits: list[Hit], store: Store) -> list[Hit]:
+    """The plain-language passages of the sources found: the same facts, in words for patients."""
+    return _passages_of(hits, store, "patient", keep=False)
 
 
-def compose(chosen: list[Candidate], mode: str, plain) -> tuple[list[Section], list[Reference]]:
+def technical_passages(hits: list[Hit], store: Store) -> list[Hit]:
+    """A plain-language hit stands for its source: patients get the facts of the technical passages."""
+    return _passages_of(hits, store, "clinician", keep=True)
+
+
+def compose(chosen: list[Candidate], mode: str) -> tuple[list[Section], list[Reference]]:
     """Group sentences into sections, number citations by first use, list the references."""
     groups: dict[str, list[Candidate]] = {}
     for cand in chosen:
@@ -208,8 +187,7 @@ def compose(chosen: list[Candidate], mode: str, plain) -> tuple[list[Section], l
             ref = refs[numbers[cand.source.id] - 1]
             if all(p["id"] != cand.passage.id for p in ref.passages):
                 ref.passages.append({"id": cand.passage.id, "text": cand.passage.text})
-            text = plain(cand.text) if mode == "patient" else cand.text
-            section.sentences.append(Sentence(text, [numbers[cand.source.id]]))
+            section.sentences.append(Sentence(cand.shown, [numbers[cand.source.id]]))
         sections.append(section)
     return sections, refs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,3 +54,25 @@ def prompt_text(prompts_dir: Path, name: str) -> str:
 
 def disclaimer(prompts_dir: Path, mode: str) -> str:
     return prompt_text(prompts_dir, f"disclaimer_{check_mode(mode)}")
+
+
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
+_STAT = re.compile(r"\b(P\s?[=<>]|CI\b|HR\b|RR\b|NCT\d|level [IV1-3]+\b)|^\s*[-+]?\d[\d.,]*\s*[-–]\s*\d[\d.,]*\s*$")
+
+
+def _needless(inner: str) -> bool:
+    """Statistics, registrations and abbreviation definitions: what a patient does not need."""
+    if _STAT.search(inner):
+        return True
+    pieces = [p.strip() for p in inner.split(",")]
+    return all(len(p.split()) <= 3 for p in pieces) and any(
+        p and (p.isupper() or any(c.isupper() for c in p[1:])) for p in pieces)
+
+
+def simplify(text: str, plain) -> str:
+    """Plain words for patients: statistics and abbreviation brackets dropped, jargon swapped, long
+    sentences split. It only removes or renames, never adds a claim, so the cited passage still supports it."""
+    text = _PAREN.sub(lambda m: "" if _needless(m.group(1)) else m.group(0), text)
+    parts = [p.strip() for p in re.split(r";\s+|:\s+(?=[a-z0-9])", plain(text)) if p.strip()]
+    parts = [p[0].upper() + p[1:] for p in parts]
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)

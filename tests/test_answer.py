@@ -71,8 +71,16 @@ def test_patient_mode_uses_plain_words_and_patient_disclaimer(engine):
     patient = engine.answer("What is the treatment-related mortality (TRM) of AHSCT in SSc?", mode="patient")
     assert patient.disclaimer != clinician.disclaimer and "doctor" in patient.disclaimer
     text = " ".join(s.text for s in patient.sentences)
-    assert "AHSCT" not in text and "TRM" not in text
-    assert any(p["id"].endswith("#in-plain-words") for r in patient.references for p in r.passages)
+    assert "AHSCT" not in text and "TRM" not in text and "(P=" not in text
+    assert "3%" in text  # the same facts
+    assert [r.source_id for r in patient.references] == [r.source_id for r in clinician.references]
+
+
+def test_patient_mode_prefers_the_plain_sentence_with_the_same_figures(engine):
+    answer = engine.answer("How many adults with severe systemic sclerosis were randomised in the fixture trial?", mode="patient")
+    sentence = next(s for s in answer.sentences if "75 adults" in s.text)
+    passages = answer.references[sentence.citations[0] - 1].passages
+    assert any(p["id"] == "trial-a#in-plain-words" and sentence.text in p["text"] for p in passages)
 
 
 def test_follow_up_uses_the_conversation(engine):

@@ -1,0 +1,106 @@
+"""Sentence selection for the extractive engine: score, pick the best that say different things, and
+put them into plain words for patients (the plain-language sentence of the same source when it states
+the same facts, otherwise the sentence itself simplified)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .schema import Passage, Source
+from .text import numbers
+
+# Questions that ask for a figure, a date or a count: sentences that state one are preferred.
+_QUANTITY = re.compile(r"\b(how (many|much|long|often|old)|what (percentage|proportion|share|rate|number|dose|age)|"
+                       r"when|which year|what year|rate|risk of|survival|mortality|how likely)\b", re.I)
+# Sentences about the publication rather than its findings.
+_BIBLIOGRAPHIC = re.compile(r"\b(published in|appears in|its title|the title|stored copy|this knowledge base|"
+                            r"is cited|was presented as|book chapter)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    text: str
+    passage: Passage
+    source: Source
+    position: int
+    vec: np.ndarray
+    score: float = 0.0
+    similarity: float = 0.0  # cosine of question and sentence
+    display: str | None = None  # the text shown, when it differs (plain words for patients)
+
+    @property
+    def shown(self) -> str:
+        return self.display or self.text
+
+
+def score(similarity: float, lexical: float, passage_rank: float, text: str, kind: str, question: str) -> float:
+    """How good a sentence is as part of the answer: meaning, shared terms, the passage's rank, its kind."""
+    value = 0.6 * similarity + 0.3 * lexical + 0.1 * passage_rank
+    if _QUANTITY.search(question) and numbers(text):
+        value += 0.05
+    if _BIBLIOGRAPHIC.search(text) and not _BIBLIOGRAPHIC.search(question):
+        value -= 0.08
+    if kind == "education":
+        value *= 0.92  # primary sources first; education fills the gaps
+    return value
+
+
+def redundant(new: Candidate, old: Candidate, threshold: float) -> bool:
+    """Says the same thing: close in meaning and adds no figure of its own."""
+    return float(np.dot(new.vec, old.vec)) > threshold and numbers(new.text) <= numbers(old.text)
+
+
+def select(candidates: list[Candidate], limit: int, per_source: int = 4, redundancy: float = 0.86,
+           relative_floor: float = 0.72) -> list[Candidate]:
+    """Relevance with diversity (maximal marginal relevance): the best sentences that say different things."""
+    pool = sorted(candidates, key=lambda c: c.score, reverse=True)
+    if not pool:
+        return []
+    floor = max(0.3, relative_floor * pool[0].score)
+    chosen: list[Candidate] = []
+    counts: dict[str, int] = {}
+    while pool and len(chosen) < limit:
+        def marginal(c: Candidate) -> float:
+            overlap = max((float(np.dot(c.vec, s.vec)) for s in chosen), default=0.0)
+            return c.score - 0.3 * max(0.0, overlap - 0.5)
+
+        best = max(pool, key=marginal)
+        pool.remove(best)
+        if best.score < floor:
+            break
+        if any(redundant(best, s, redundancy) for s in chosen) or counts.get(best.source.id, 0) >= per_source:
+            continue
+        chosen.append(best)
+        counts[best.source.id] = counts.get(best.source.id, 0) + 1
+    return chosen
+
+
+def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], simplify) -> list[Candidate]:
+    """The same facts in plain words: swap in the source's own plain-language sentence when it is close in
+    meaning and states the same figures (and no others); else simplify the sentence itself."""
+    used: set[tuple[str, int]] = set()
+    out = []
+    for cand in chosen:
+        if cand.passage.audience == "patient":
+            out.append(cand)
+            continue
+        wanted = numbers(simplify(cand.text))
+        best, best_sim = None, 0.5
+        for alt in plain_candidates:
+            key = (alt.passage.id, alt.position)
+            if alt.source.id != cand.source.id or key in used:
+                continue
+            sim = float(np.dot(cand.vec, alt.vec))
+            if sim > best_sim and numbers(alt.text) == wanted:
+                best, best_sim = alt, sim
+        if best is not None:
+            used.add((best.passage.id, best.position))
+            out.append(Candidate(best.text, best.passage, best.source, best.position, best.vec, cand.score,
+                                 cand.similarity))
+        else:
+            out.append(Candidate(cand.text, cand.passage, cand.source, cand.position, cand.vec, cand.score,
+                                 cand.similarity, display=simplify(cand.text)))
+    return out
