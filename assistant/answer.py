@@ -19,7 +19,7 @@ from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, Hit, Reference, Section, Sentence
-from .select import Candidate, for_patients, score, select
+from .select import Candidate, focus, for_patients, score, select
 from .scope import Scope
 from .text import content_terms, has_instructions, stems
 
@@ -76,7 +76,10 @@ class ExtractiveEngine:
             return state
         t = time.perf_counter()
         hits: list[Hit] = state["hits"]
-        candidates = self._score(state["standalone"], state["qvec"], hits)
+        loaded = self.store.loaded
+        state["focus"] = focus(state["standalone"], loaded.source_names,
+                               {sid: src.year for sid, src in loaded.sources.items()})
+        candidates = self._score(state["standalone"], state["qvec"], hits, state["focus"])
         best_sentence = max((c.similarity for c in candidates), default=0.0)
         state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],
                                                    state["found"], best_sentence)
@@ -84,9 +87,9 @@ class ExtractiveEngine:
         if state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
         else:
-            state["chosen"] = select(candidates, self.settings.max_sentences)
+            state["chosen"] = select(candidates, self.settings.max_sentences, focused=state["focus"])
             if state["mode"] == "patient":
-                plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store))
+                plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store), {})
                 state["chosen"] = for_patients(state["chosen"], plain, self.simplify)
         state["timings"]["select_ms"] = (time.perf_counter() - t) * 1000
         return state
@@ -115,7 +118,7 @@ class ExtractiveEngine:
     def simplify(self, text: str) -> str:
         return simplify(text, self.retriever.lexicon.plain)
 
-    def _score(self, query: str, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+    def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         own = set(stems(query))
         top = max((h.score for h in hits), default=1.0)
         vectors = self.store.sentence_vectors([h.passage.id for h in hits])
@@ -127,7 +130,8 @@ class ExtractiveEngine:
                 vec = np.asarray(vec)
                 lexical = len(own & self._terms(text)) / len(own) if own else 0.0
                 similarity = float(np.dot(qvec, vec))
-                value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query)
+                value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query,
+                              focused.get(hit.source.id, 0.0))
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity))
         return out
 

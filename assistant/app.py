@@ -1,32 +1,244 @@
-"""The chat page: a Gradio ChatInterface over the answer engine."""
+"""The chat page: Gradio Blocks over the answer engine, for clinicians and patients.
+
+`ChatPage` holds what happens in a session (asking, streaming the card, suggestions, feedback) on a
+per-session state dict, without Gradio components, so it can be tested directly; `build_app` lays out the
+page and wires the events; `launch` serves it (queue with a concurrency limit, no analytics, no footer links).
+"""
 
 from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import gradio as gr
 
 from .answer import QuestionError, load_engine
+from .audience import prompt_text
+from .cards import CSS, card_html, error_html, export_markdown, question_html, sources_html
 from .config import Settings
+from .feedback import FeedbackStore
 from .render import to_markdown
+from .schema import Answer
+from .suggest import follow_ups, starters
 
-EXAMPLES = [
-    "What is the role of autologous HSCT in systemic sclerosis?",
-    "What were the main results of the SCOT trial?",
-    "Is CAR-T cell therapy being studied in scleroderma?",
-]
+log = logging.getLogger(__name__)
+
+TITLE = "Cell therapies for systemic sclerosis: grounded answers"
+CONCURRENCY = 4  # answers computed at once; further requests wait in the queue
+STREAM_DELAY = 0.04  # seconds between sentences while a card streams in
+MODES = [("Clinician", "clinician"), ("Patient", "patient")]
+MODE_INFO = ("Clinician: guideline and research wording, professional disclaimer. "
+             "Patient: plain words, patient disclaimer. Applies to the next answers.")
+PENDING = '<div class="card"><p class="streaming" aria-busy="true">…</p></div>'
 
 
-def build_app(settings: Settings, engine=None) -> gr.Blocks:
-    engine = engine or load_engine(settings)
+@dataclass
+class Turn:
+    question: str
+    mode: str
+    answer: Answer | None = None
+    error: str | None = None
+    suggestions: list[str] = field(default_factory=list)
 
-    def respond(message: str, history: list, mode: str):
-        asked = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
+
+def new_state() -> dict:
+    """One session: its turns, the feedback row of each rated turn, the row awaiting a comment."""
+    return {"session": uuid.uuid4().hex, "turns": [], "rated": {}, "pending": None}
+
+
+class ChatPage:
+    def __init__(self, engine, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
+                 export_dir: Path | None = None):
+        self.engine, self.feedback, self.stream_delay = engine, feedback, stream_delay
+        self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="assistant-export-"))
+
+    # -- asking --------------------------------------------------------------------------------
+    def ask(self, question: str, mode: str, state: dict | None):
+        """Yield (state, shown) as the turn progresses: shown is the number of sentences of the last card
+        to show while it streams in, None once it is complete."""
+        state = state or new_state()
+        if not (question or "").strip():
+            return
+        history = [t.question for t in state["turns"] if t.error is None]
+        turn = Turn(question.strip(), mode)
+        state["turns"].append(turn)
+        yield state, 0
         try:
-            return to_markdown(engine.answer(message, mode=mode, history=asked))
+            turn.answer = self.engine.answer(turn.question, mode=mode, history=history)
         except QuestionError as exc:
-            return f"**{exc}**"
+            turn.error = str(exc)
         except Exception:  # the page never shows a traceback
-            return "**Something went wrong while answering. Please try again.**"
+            log.exception("answering failed")
+            turn.error = "error"
+        if turn.answer is not None and not turn.answer.refused:
+            for shown in range(1, len(turn.answer.sentences)):
+                yield state, shown
+                time.sleep(self.stream_delay)
+        yield state, None
+        if turn.answer is not None:
+            try:
+                turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question])
+            except Exception:
+                log.exception("suggestions failed")
+            yield state, None
 
-    mode = gr.Radio(["clinician", "patient"], value="clinician", label="Which best describes you?")
-    return gr.ChatInterface(respond, additional_inputs=[mode], examples=[[e, "clinician"] for e in EXAMPLES],
-                            title="Cell therapies for systemic sclerosis: grounded answers", fill_height=True)
+    # -- what the page shows -------------------------------------------------------------------
+    @staticmethod
+    def messages(state: dict | None, shown: int | None = None) -> list[dict]:
+        turns = (state or {}).get("turns", [])
+        out = []
+        for number, turn in enumerate(turns, 1):
+            last = number == len(turns)
+            if turn.error:
+                card = error_html() if turn.error == "error" else error_html(turn.error)
+            elif turn.answer is None:
+                card = PENDING
+            else:
+                card = card_html(turn.answer, number, shown if last else None)
+            reply = {"role": "assistant", "content": card}
+            if last and shown is None and turn.suggestions:
+                reply["options"] = [{"label": q, "value": q} for q in turn.suggestions]
+            out += [{"role": "user", "content": question_html(turn.question)}, reply]
+        return out
+
+    @staticmethod
+    def answered(state: dict | None) -> list[tuple[int, Answer]]:
+        return [(n, t.answer) for n, t in enumerate((state or {}).get("turns", []), 1) if t.answer is not None]
+
+    def sources(self, state: dict | None) -> str:
+        return sources_html(self.answered(state))
+
+    def export(self, state: dict | None) -> tuple[str, str | None]:
+        """The latest answer as Markdown, and a file of it to download."""
+        done = [(n, a) for n, a in self.answered(state) if not a.refused]
+        if not done:
+            return "", None
+        number, answer = done[-1]
+        text = export_markdown(answer)
+        path = self.export_dir / state["session"] / f"answer-{number}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return text, str(path)
+
+    # -- feedback ------------------------------------------------------------------------------
+    def vote(self, state: dict | None, index, liked) -> tuple[dict, bool]:
+        """A thumb on the assistant message at `index`; returns the state and whether to ask for a comment."""
+        state = state or new_state()
+        number = (index[0] if isinstance(index, (list, tuple)) else int(index)) // 2 + 1
+        if not 1 <= number <= len(state["turns"]):
+            return state, False
+        turn = state["turns"][number - 1]
+        if liked is None or liked == "":
+            self.feedback.withdraw(state["session"], number)
+            state["rated"].pop(number, None)
+            state["pending"] = None
+            return state, False
+        answer = turn.answer
+        shown = to_markdown(answer) if answer else (turn.error or "")
+        row = self.feedback.vote(session=state["session"], turn=number, rating="up" if liked is True else "down",
+                                 question=turn.question, mode=turn.mode, answer=shown,
+                                 answer_json=answer.to_dict() if answer else None,
+                                 refused=bool(answer and answer.refused))
+        state["rated"][number] = state["pending"] = row
+        return state, True
+
+    def comment(self, state: dict | None, text: str) -> tuple[dict, bool]:
+        """Attach the comment to the last rating; True when it was saved."""
+        state = state or new_state()
+        row, state["pending"] = state.get("pending"), None
+        return state, bool(row and (text or "").strip() and self.feedback.comment(row, text))
+
+
+def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = None,
+              stream_delay: float = STREAM_DELAY) -> gr.Blocks:
+    engine = engine or load_engine(settings)
+    page = ChatPage(engine, feedback or FeedbackStore.in_home(settings.home), stream_delay)
+    examples = [{"text": q} for q in starters(engine)]
+    scope = prompt_text(settings.prompts_dir, "scope")
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
+        state = gr.State(None)
+        gr.Markdown(f"# {TITLE}\nAnswers come only from a curated set of guidelines and studies, with every "
+                    "sentence cited. When the sources do not cover a question, the assistant says so.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                mode = gr.Radio(MODES, value="clinician", label="Which best describes you?", info=MODE_INFO,
+                                elem_id="mode")
+                chatbot = gr.Chatbot(elem_id="chat", height=560, label="Conversation", buttons=[],
+                                     placeholder=f"**Ask a question.** {scope}", examples=examples or None,
+                                     latex_delimiters=[], feedback_options=("Like", "Dislike"))
+                with gr.Row():
+                    box = gr.Textbox(show_label=False, placeholder="Type a question, e.g. about eligibility or risks",
+                                     elem_id="question", scale=5, lines=1, max_lines=6)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Group(visible=False, elem_id="feedback") as feedback_box:
+                    comment = gr.Textbox(label="Thanks for rating this answer. Add a comment (optional)",
+                                         placeholder="What was good, wrong or missing?", lines=2, elem_id="comment")
+                    save_comment = gr.Button("Send comment", size="sm", elem_id="send-comment")
+                note = gr.Markdown("", elem_id="feedback-note")
+                with gr.Row():
+                    restart = gr.Button("Start over", variant="secondary", elem_id="start-over")
+                    download = gr.DownloadButton("Download the answer (.md)", value=None, elem_id="download",
+                                                 interactive=False)
+                with gr.Accordion("Copy the latest answer as Markdown", open=False, elem_id="export"):
+                    export = gr.Textbox(show_label=False, lines=8, max_lines=24, buttons=["copy"],
+                                        interactive=False, elem_id="export-text")
+            with gr.Column(scale=2, elem_id="sources-panel"):
+                gr.Markdown("### Sources\nThe exact passages each answer quotes.")
+                sources = gr.HTML(sources_html([]), elem_id="sources")
+
+        def view(st, shown=None, box_value=gr.skip()):
+            if shown is not None:  # streaming: only the conversation changes
+                return {chatbot: page.messages(st, shown), state: st, box: box_value}
+            text, path = page.export(st)
+            return {chatbot: page.messages(st), state: st, sources: page.sources(st), export: text,
+                    download: gr.update(value=path, interactive=path is not None), box: box_value}
+
+        def ask(question, chosen_mode, st):
+            yield view(st or new_state(), None)  # a blank question changes nothing
+            for st, shown in page.ask(question, chosen_mode, st):
+                yield view(st, shown, box_value="")
+
+        def ask_selected(chosen_mode, st, evt: gr.SelectData):
+            value = evt.value.get("text", "") if isinstance(evt.value, dict) else evt.value
+            yield from ask(value, chosen_mode, st)
+
+        outputs = [chatbot, state, sources, export, download, box]
+        box.submit(ask, [box, mode, state], outputs, api_name="ask")
+        send.click(ask, [box, mode, state], outputs, api_visibility="private")
+        chatbot.example_select(ask_selected, [mode, state], outputs, api_visibility="private")
+        chatbot.option_select(ask_selected, [mode, state], outputs, api_visibility="private")
+
+        def on_like(st, evt: gr.LikeData):
+            st, ask_comment = page.vote(st, evt.index, evt.liked)
+            return st, gr.update(visible=ask_comment), "", ""
+
+        def on_comment(st, text):
+            st, saved = page.comment(st, text)
+            return st, gr.update(visible=False), "", "Thank you, your comment was saved." if saved else ""
+
+        chatbot.like(on_like, [state], [state, feedback_box, comment, note], api_visibility="private")
+        for trigger in (save_comment.click, comment.submit):
+            trigger(on_comment, [state, comment], [state, feedback_box, comment, note], api_visibility="private")
+
+        def start_over():
+            st = new_state()
+            return {**view(st, box_value=""), feedback_box: gr.update(visible=False), note: ""}
+
+        restart.click(start_over, None, [*outputs, feedback_box, note], api_visibility="private")
+        chatbot.clear(start_over, None, [*outputs, feedback_box, note], api_visibility="private")
+    demo.chat_page = page  # for tests and tools
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           block: bool = True, concurrency: int = CONCURRENCY):
+    """Serve the page: queued, no analytics, no share link, no run history, nothing fetched from the internet."""
+    demo.queue(default_concurrency_limit=concurrency, max_size=256)
+    return demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=not block,
+                       show_error=False, quiet=True, footer_links=[], run_history=False, enable_monitoring=False,
+                       mcp_server=False, pwa=False, ssr_mode=False, theme=gr.themes.Default(), css=CSS)

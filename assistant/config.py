@@ -27,7 +27,7 @@ class Settings:
     top_k: int = 8  # fused passages handed to the answer step
     rrf_k: int = 60
     # answering
-    max_sentences: int = 6
+    max_sentences: int = 7
     # refusal: the answerability score of the best evidence must reach this (calibrated on evals/)
     min_answerability: float = 0.36
 

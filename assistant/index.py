@@ -190,6 +190,33 @@ class Loaded:
     terms: dict[str, set[str]]  # passage id -> stems (title and section included), for overlap measures
     document_frequency: dict[str, int] = field(default_factory=dict)  # stem -> passages containing it
 
+    @cached_property
+    def source_names(self) -> dict[str, set[str]]:
+        """Stems that name one source (or two, e.g. a trial and its follow-up): from its id, title acronyms,
+        first author and venue, minus words common in the corpus. A question that uses one is about it."""
+        import re
+
+        from .text import everyday_words, stem
+        from .text import words as split_words
+
+        raw: dict[str, set[str]] = {}
+        for sid, source in self.sources.items():
+            acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.title)}  # SCOT, UPSIDE, CARE
+            words = re.findall(r"[a-z]{3,}", sid) + [w.lower() for w in re.findall(r"\b[A-Z][a-z]*[A-Z]\w*", source.title)]
+            if source.authors:
+                words.append(source.authors.split()[0].lower())
+            if source.venue:
+                words += [w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.venue)]
+            tokens = {t for w in words for t in split_words(w) if len(t) >= 3 and t not in everyday_words()}
+            raw[sid] = {stem(t) for t in tokens} | {stem(a) for a in acronyms}
+        spread: dict[str, int] = {}
+        for names in raw.values():
+            for name in names:
+                spread[name] = spread.get(name, 0) + 1
+        common = max(1, len(self.passages) // 4)
+        return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency.get(n, 0) <= common}
+                for sid, names in raw.items()}
+
     def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
         return [p for p in self.passages.values()
                 if p.source_id == source_id and (audience is None or p.audience == audience)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .schema import Passage, Source
-from .text import numbers
+from .text import numbers, stems
 
 # Questions that ask for a figure, a date or a count: sentences that state one are preferred.
 _QUANTITY = re.compile(r"\b(how (many|much|long|often|old)|what (percentage|proportion|share|rate|number|dose|age)|"
@@ -36,9 +36,22 @@ class Candidate:
         return self.display or self.text
 
 
-def score(similarity: float, lexical: float, passage_rank: float, text: str, kind: str, question: str) -> float:
-    """How good a sentence is as part of the answer: meaning, shared terms, the passage's rank, its kind."""
-    value = 0.6 * similarity + 0.3 * lexical + 0.1 * passage_rank
+def focus(question: str, names: dict[str, set[str]], years: dict[str, int | None]) -> dict[str, float]:
+    """The sources a question names (a trial, an author, a society), 0.5 when it gives another year."""
+    asked = set(stems(question))
+    asked_years = {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", question)}
+    out = {}
+    for sid, own in names.items():
+        if own & asked:
+            out[sid] = 1.0 if not asked_years or years.get(sid) in asked_years else 0.5
+    return out
+
+
+def score(similarity: float, lexical: float, passage_rank: float, text: str, kind: str, question: str,
+          focused: float = 0.0) -> float:
+    """How good a sentence is as part of the answer: meaning, shared terms, the passage's rank, its kind,
+    and whether the question names its source."""
+    value = 0.6 * similarity + 0.3 * lexical + 0.1 * passage_rank + 0.12 * focused
     if _QUANTITY.search(question) and numbers(text):
         value += 0.05
     if _BIBLIOGRAPHIC.search(text) and not _BIBLIOGRAPHIC.search(question):
@@ -54,7 +67,7 @@ def redundant(new: Candidate, old: Candidate, threshold: float) -> bool:
 
 
 def select(candidates: list[Candidate], limit: int, per_source: int = 4, redundancy: float = 0.86,
-           relative_floor: float = 0.72) -> list[Candidate]:
+           relative_floor: float = 0.65, focused: dict[str, float] | None = None) -> list[Candidate]:
     """Relevance with diversity (maximal marginal relevance): the best sentences that say different things."""
     pool = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not pool:
@@ -71,7 +84,8 @@ def select(candidates: list[Candidate], limit: int, per_source: int = 4, redunda
         pool.remove(best)
         if best.score < floor:
             break
-        if any(redundant(best, s, redundancy) for s in chosen) or counts.get(best.source.id, 0) >= per_source:
+        cap = limit if (focused or {}).get(best.source.id) else per_source
+        if any(redundant(best, s, redundancy) for s in chosen) or counts.get(best.source.id, 0) >= cap:
             continue
         chosen.append(best)
         counts[best.source.id] = counts.get(best.source.id, 0) + 1

@@ -38,8 +38,9 @@ class SupportChecker:
         return set(stems(self.lexicon.expand(text))) | set(stems(self.lexicon.plain(text)))
 
     def check(self, sentence: str, passages: list[str]) -> Verdict:
-        if not passages:
-            return Verdict(False, False, 0.0, 0.0)
+        if not passages:  # an uncited sentence is never supported; its figures count as missing
+            missing = sorted(numbers(sentence))
+            return Verdict(False, not missing, 0.0, 0.0, missing)
         evidence = " ".join(passages)
         missing = sorted(numbers(sentence) - numbers(evidence) - numbers(self.lexicon.plain(evidence)))
         own = set(stems(sentence))

@@ -26,6 +26,15 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The Dale-Chall list of about 3,000 words familiar to most fourth-graders (shipped with textstat)."""
+    from importlib.resources import files
+
+    text = files("textstat").joinpath("resources/en/easy_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip())
+
+
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences, keeping 'et al.', 'vs.' and decimals intact."""
     flat = re.sub(r"\s+", " ", text).strip()
