@@ -64,12 +64,15 @@ def load_gold(path: Path) -> list[GoldItem]:
     return items
 
 
-def match_facts(text: str, groups) -> tuple[list[list[str]], list[list[str]]]:
-    """Which must-mention groups the text matches (any string of a group, case-insensitive)."""
+def match_facts(text: str, groups, plain=None) -> tuple[list[list[str]], list[list[str]]]:
+    """Which must-mention groups the text matches (any string of a group, case-insensitive).
+
+    With `plain` (patient mode), a string also matches in its plain-language form (TRM -> the lay words)."""
     lowered = text.lower()
     matched, missed = [], []
     for group in groups:
-        (matched if any(s.lower() in lowered for s in group) else missed).append(list(group))
+        forms = [s.lower() for s in group] + ([plain(s).lower() for s in group] if plain else [])
+        (matched if any(f in lowered for f in forms) else missed).append(list(group))
     return matched, missed
 
 
@@ -112,7 +115,8 @@ def score_answer(item: GoldItem, answer: Answer, engine: str, latency_ms: float,
     body = " ".join(s.text for s in answer.sentences) or (answer.message or "")
     row = Row(item.id, engine, answer.mode, answer.question, item.out_of_scope, answer.refused,
               to_markdown(answer), latency_ms, retrieved, list(item.sources), disclaimer=bool(answer.disclaimer))
-    row.matched, row.missed = match_facts(body, item.must_mention)
+    plain = checker.lexicon.plain if answer.mode == "patient" else None
+    row.matched, row.missed = match_facts(body, item.must_mention, plain)
     refs = {r.n: r for r in answer.references}
     for sentence in answer.sentences:
         row.sentences += 1

@@ -108,7 +108,7 @@ def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], sim
             if alt.source.id != cand.source.id or key in used:
                 continue
             sim = float(np.dot(cand.vec, alt.vec))
-            if sim > best_sim and numbers(alt.text) == wanted:
+            if sim > best_sim and _same_facts(numbers(alt.text), wanted):
                 best, best_sim = alt, sim
         if best is not None:
             used.add((best.passage.id, best.position))
@@ -118,3 +118,8 @@ def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], sim
             out.append(Candidate(cand.text, cand.passage, cand.source, cand.position, cand.vec, cand.score,
                                  cand.similarity, display=simplify(cand.text)))
     return out
+
+
+def _same_facts(plain: set[str], wanted: set[str]) -> bool:
+    """A plain sentence may stand in when it states no figure the original lacks and keeps one if it had any."""
+    return plain <= wanted and (bool(plain) or not wanted)
