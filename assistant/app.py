@@ -8,6 +8,7 @@ page and wires the events; `launch` serves it (queue with a concurrency limit, n
 from __future__ import annotations
 
 import logging
+import socket
 import tempfile
 import time
 import uuid
@@ -62,6 +63,7 @@ class ChatPage:
         to show while it streams in, None once it is complete."""
         state = state or new_state()
         if not (question or "").strip():
+            yield state, None
             return
         history = [t.question for t in state["turns"] if t.error is None]
         turn = Turn(question.strip(), mode)
@@ -160,7 +162,8 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
     examples = [{"text": q} for q in starters(engine)]
     scope = prompt_text(settings.prompts_dir, "scope")
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
+    # delete_cache: exported answers older than a day leave Gradio's cache (checked hourly, and at shutdown)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as demo:
         state = gr.State(None)
         gr.Markdown(f"# {TITLE}\nAnswers come only from a curated set of guidelines and studies, with every "
                     "sentence cited. When the sources do not cover a question, the assistant says so.")
@@ -168,7 +171,7 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
             with gr.Column(scale=3):
                 mode = gr.Radio(MODES, value="clinician", label="Which best describes you?", info=MODE_INFO,
                                 elem_id="mode")
-                chatbot = gr.Chatbot(elem_id="chat", height=560, label="Conversation", buttons=[],
+                chatbot = gr.Chatbot(elem_id="chat", height="64vh", min_height=420, label="Conversation", buttons=[],
                                      placeholder=f"**Ask a question.** {scope}", examples=examples or None,
                                      latex_delimiters=[], feedback_options=("Like", "Dislike"))
                 with gr.Row():
@@ -188,26 +191,32 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
                     export = gr.Textbox(show_label=False, lines=8, max_lines=24, buttons=["copy"],
                                         interactive=False, elem_id="export-text")
             with gr.Column(scale=2, elem_id="sources-panel"):
-                gr.Markdown("### Sources\nThe exact passages each answer quotes.")
+                gr.Markdown("### Sources")
                 sources = gr.HTML(sources_html([]), elem_id="sources")
 
-        def view(st, shown=None, box_value=gr.skip()):
+        def view(st, shown=None):
             if shown is not None:  # streaming: only the conversation changes
-                return {chatbot: page.messages(st, shown), state: st, box: box_value}
+                return {chatbot: page.messages(st, shown), state: st}
             text, path = page.export(st)
             return {chatbot: page.messages(st), state: st, sources: page.sources(st), export: text,
-                    download: gr.update(value=path, interactive=path is not None), box: box_value}
+                    download: gr.update(value=path, interactive=path is not None)}
+
+        def locked(busy: bool) -> dict:
+            """The question box and the Ask button are locked while a turn is in progress."""
+            box_update = gr.update(value="", interactive=False) if busy else gr.update(interactive=True)
+            return {box: box_update, send: gr.update(interactive=not busy)}
 
         def ask(question, chosen_mode, st):
-            yield view(st or new_state(), None)  # a blank question changes nothing
+            st = st or new_state()
             for st, shown in page.ask(question, chosen_mode, st):
-                yield view(st, shown, box_value="")
+                yield {**view(st, shown), **locked(True)}
+            yield {**view(st), **locked(False)}
 
         def ask_selected(chosen_mode, st, evt: gr.SelectData):
             value = evt.value.get("text", "") if isinstance(evt.value, dict) else evt.value
             yield from ask(value, chosen_mode, st)
 
-        outputs = [chatbot, state, sources, export, download, box]
+        outputs = [chatbot, state, sources, export, download, box, send]
         box.submit(ask, [box, mode, state], outputs, api_name="ask")
         send.click(ask, [box, mode, state], outputs, api_visibility="private")
         chatbot.example_select(ask_selected, [mode, state], outputs, api_visibility="private")
@@ -226,19 +235,27 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
             trigger(on_comment, [state, comment], [state, feedback_box, comment, note], api_visibility="private")
 
         def start_over():
-            st = new_state()
-            return {**view(st, box_value=""), feedback_box: gr.update(visible=False), note: ""}
+            return {**view(new_state()), **locked(False), box: gr.update(value="", interactive=True),
+                    feedback_box: gr.update(visible=False), note: ""}
 
         restart.click(start_over, None, [*outputs, feedback_box, note], api_visibility="private")
         chatbot.clear(start_over, None, [*outputs, feedback_box, note], api_visibility="private")
-    demo.chat_page = page  # for tests and tools
     return demo
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-           block: bool = True, concurrency: int = CONCURRENCY):
-    """Serve the page: queued, no analytics, no share link, no run history, nothing fetched from the internet."""
+           block: bool = True, concurrency: int = CONCURRENCY) -> str:
+    """Serve the page (port 0: any free port): queued, no analytics, no share link, no run history, no footer
+    links, nothing fetched from the internet. Returns the local URL once serving, unless `block`."""
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
-    return demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=not block,
-                       show_error=False, quiet=True, footer_links=[], run_history=False, enable_monitoring=False,
-                       mcp_server=False, pwa=False, ssr_mode=False, theme=gr.themes.Default(), css=CSS)
+    demo.launch(server_name=host, server_port=port or free_port(host), auth=auth, share=False,
+                prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[], run_history=False,
+                enable_monitoring=False, mcp_server=False, pwa=False, ssr_mode=False, theme=gr.themes.Default(),
+                css=CSS)
+    return demo.local_url

@@ -49,14 +49,22 @@ def error_html(message: str = ERROR_MESSAGE) -> str:
     return f'<div class="card error" role="alert"><p>{esc(message)}</p></div>'
 
 
+def understood_html(answer: Answer) -> str:
+    """A follow-up as the engine read it, with the conversation's topic made explicit."""
+    if not answer.standalone_question:
+        return ""
+    return f'<p class="understood">Understood as: <q>{esc(answer.standalone_question)}</q></p>'
+
+
 def card_html(answer: Answer, turn: int, shown: int | None = None) -> str:
     """The answer card; with `shown`, only the first `shown` sentences (the card while it streams in)."""
     if answer.refused:
-        return (f'<div class="card refused" data-mode="{esc(answer.mode)}"><p class="refusal" role="note">'
-                f'{esc(answer.message)}</p><p class="disclaimer">{esc(answer.disclaimer)}</p></div>')
+        return (f'<div class="card refused" data-mode="{esc(answer.mode)}">{understood_html(answer)}'
+                f'<p class="refusal" role="note">{esc(answer.message)}</p>'
+                f'<p class="disclaimer">{esc(answer.disclaimer)}</p></div>')
     refs = {r.n: r for r in answer.references}
     budget = len(answer.sentences) if shown is None else shown
-    parts = []
+    parts = [understood_html(answer)]
     for section in answer.sections:
         if budget <= 0:
             break
@@ -122,7 +130,8 @@ CSS = """
 .card.refused .refusal, .card.error p { font-weight: 600; }
 .card.error { border-left: 4px solid #dc2626; padding-left: .6em; }
 .card .streaming { opacity: .6; }
-#sources-panel { max-height: 78vh; overflow-y: auto; }
+.card .understood { font-size: .88em; opacity: .8; margin: 0 0 .3em; }
+#sources { max-height: 75vh; overflow-y: auto; overflow-x: hidden; }
 .sources .turn h4 { margin: .2em 0 .4em; }
 .sources article.source { padding: .4em .6em; margin: 0 0 .6em; border: 1px solid var(--border-color-primary);
   border-radius: .4em; scroll-margin-top: .5em; }

@@ -1,4 +1,4 @@
-"""The command line: `assistant index | ask | chat`."""
+"""The command line: `assistant index | ask | chat | eval | feedback export`."""
 
 from __future__ import annotations
 
@@ -91,17 +91,58 @@ def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passag
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=7860, show_default=True, type=int)
-@click.pass_obj
-def chat(settings: Settings, host: str, port: int):
-    """Serve the chat page (builds the index first if it is missing)."""
-    from .app import build_app
+def _auth(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise click.BadParameter("expected USER:PASSWORD", param_hint="--auth")
+    return user, password
 
-    demo = build_app(settings)
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback by default.")
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
+              help="Require this login (for any --host other than loopback) [ASSISTANT_AUTH].")
+@click.pass_obj
+def chat(settings: Settings, host: str, port: int, auth: str | None):
+    """Serve the chat page (builds the index first if it is missing)."""
+    from .app import build_app, launch
+    from .index import IndexUnavailable
+
+    login = _auth(auth)
+    if host not in ("127.0.0.1", "localhost", "::1") and not login:
+        click.echo(f"Warning: serving on {host} without --auth: anyone who can reach this port can use the chat.",
+                   err=True)
+    try:
+        demo = build_app(settings)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
     click.echo(f"Chat on http://{host}:{port}")
-    demo.launch(server_name=host, server_port=port, show_api=False)
+    launch(demo, host, port, auth=login)
+
+
+@cli.group()
+def feedback():
+    """Ratings and comments given on the chat page."""
+
+
+@feedback.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.pass_obj
+def feedback_export(settings: Settings, fmt: str, out: str | None):
+    """Print every rating with its question, answer and mode (JSON Lines or CSV)."""
+    from .feedback import FeedbackStore
+
+    store = FeedbackStore.in_home(settings.home)
+    text = store.export(fmt)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    click.echo(f"{len(store.rows())} rating(s) from {store.path}", err=True)
 
 
 @cli.command("eval")

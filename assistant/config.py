@@ -29,7 +29,7 @@ class Settings:
     # answering
     max_sentences: int = 7
     # refusal: the answerability score of the best evidence must reach this (calibrated on evals/)
-    min_answerability: float = 0.36
+    min_answerability: float = 0.345
 
     def with_overrides(self, **kw) -> "Settings":
         return replace(self, **{k: v for k, v in kw.items() if v is not None})

@@ -70,9 +70,13 @@ class Scope:
 
     def answerability(self, question: str, standalone: str, qvec: np.ndarray, hits: list[Hit],
                       best_sentence: float) -> dict:
-        """The score and its parts; a follow-up is judged on its own words or with its context, whichever fits."""
-        coverage = max(self.coverage(question, hits[:5]),
-                       self.coverage(standalone, hits[:5]) if standalone != question else 0.0)
+        """The score and its parts. A follow-up is judged on its own words ("and what would it cost?" asks
+        about cost, whatever came before); one with no words of its own ("why?") on its context."""
+        from .text import content_terms
+
+        own = self.coverage(question, hits[:5])
+        context = self.coverage(standalone, hits[:5]) if standalone != question else own
+        coverage = own if content_terms(question) else context
         specificity = self.specificity(qvec, hits)
         score = (coverage + best_sentence + 2 * specificity) / 4
         return {"score": round(score, 4), "coverage": round(coverage, 4), "sentence": round(best_sentence, 4),

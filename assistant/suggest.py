@@ -2,11 +2,11 @@
 
 - Follow-ups: the section headings of the cited sources that the answer did not use ("What about cardiac
   screening?"), then those of the other sources closest to the conversation, then the corpus's topics the
-  conversation has not touched. A follow-up is kept only if the engine answers it, in the conversation, with
-  at least one passage the current answer did not show.
-- Starters (empty page, after a refusal): the topics the corpus abbreviates ("mesenchymal stromal cells
-  (MSC)"), most widely covered first, leaving out the one nearly every source is about (the disease itself).
-  A starter is kept only if the engine answers it."""
+  conversation has not touched. A follow-up is kept only if the engine answers it, in the conversation, with a
+  passage that neither the answer nor an earlier suggestion shows.
+- Starters (empty page, after a refusal): the topics the corpus abbreviates ("mesenchymal stromal cells"),
+  each next one the topic that covers the most sources the previous ones do not, leaving out what nearly every
+  source is about (the disease itself). A starter is kept only if the engine answers it."""
 
 from __future__ import annotations
 
@@ -30,13 +30,24 @@ def _informative(heading: str) -> bool:
     return bool(terms) and not all(t in META_WORDS for t in terms)
 
 
-def _used_passages(answer: Answer) -> set[str]:
+def _quoted(answer: Answer) -> set[str]:
     return {p["id"] for ref in answer.references for p in ref.passages}
+
+
+def _distinct(named: list[tuple[str, set[str]]]) -> list[str]:
+    """Names in order, skipping one whose stems contain, or are contained in, an earlier one's."""
+    kept: list[set[str]] = []
+    out = []
+    for name, own in named:
+        if own and not any(own <= other or other <= own for other in kept):
+            kept.append(own)
+            out.append(name)
+    return out
 
 
 def follow_up_candidates(answer: Answer, asked: list[str], loaded) -> list[str]:
     """'What about <heading>?' for sections the conversation has not touched, most related first."""
-    used, cited = _used_passages(answer), [r.source_id for r in answer.references]
+    used, cited = _quoted(answer), [r.source_id for r in answer.references]
     asked_stems = set(stems(" ".join([*asked, answer.standalone_question or ""])))
     rank = {sid: i for i, sid in enumerate(cited)}
     scored = []
@@ -48,56 +59,39 @@ def follow_up_candidates(answer: Answer, asked: list[str], loaded) -> list[str]:
             continue  # already asked about
         title = set(stems(loaded.sources[passage.source_id].title))
         related = len(title & asked_stems) / (len(title) or 1)
-        scored.append(((rank.get(passage.source_id, len(rank)), -related, passage.id), passage.section))
-    out = []
-    for _, heading in sorted(scored):
-        question = f"What about {heading_phrase(heading)}?"
-        if question.lower() not in {q.lower() for q in out}:
-            out.append(question)
-    return out
+        scored.append(((rank.get(passage.source_id, len(rank)), -related, passage.id), passage.section, own))
+    headings = _distinct([(heading, own) for _, heading, own in sorted(scored)])
+    return [f"What about {heading_phrase(h)}?" for h in headings]
 
 
-def topics(loaded, lexicon, share: float = 0.5) -> list[str]:
-    """The long forms of the abbreviations the corpus uses ('mesenchymal stromal cells'), by how many sources
-    use them; those in more than `share` of the sources (what the whole corpus is about) are left out."""
+def topic_sources(loaded, lexicon) -> dict[str, set[str]]:
+    """Long form of each abbreviation of a multi-word name -> the sources that use it (either form)."""
     per_source: dict[str, set[str]] = {}
     for pid, passage in loaded.passages.items():
         per_source.setdefault(passage.source_id, set()).update(loaded.terms.get(pid, ()))
-    counts: dict[str, int] = {}
+    found: dict[str, set[str]] = {}
     for abbr, long in lexicon.abbreviations.items():
-        if " " in abbr or sum(c.isupper() for c in abbr) < 2 or " " not in long.strip():
-            continue  # only true abbreviations of multi-word names
-        forms = (set(stems(abbr)), set(stems(long)))
-        found = sum(1 for have in per_source.values() if any(f and f <= have for f in forms))
-        counts[long.strip()] = max(counts.get(long.strip(), 0), found)
-    limit = share * len(per_source) if len(per_source) >= 3 else len(per_source)
-    ranked = sorted((n for n in counts if 0 < counts[n] <= limit), key=lambda n: (-counts[n], -len(n), n.lower()))
-    chosen: list[tuple[str, set[str]]] = []
-    for name in ranked:  # one name per topic: 'haematopoietic cell transplantation' is in 'autologous haem...'
-        own = set(stems(name))
-        if not any(own <= other or other <= own for _, other in chosen):
-            chosen.append((name, own))
-    return [name for name, _ in chosen]
+        long = long.strip()
+        if " " in abbr or sum(c.isupper() for c in abbr) < 2 or " " not in long:
+            continue  # only true abbreviations ('MSC'), not lay words or reversed entries
+        forms = [f for f in (set(stems(abbr)), set(stems(long))) if f]
+        users = {sid for sid, have in per_source.items() if any(f <= have for f in forms)}
+        found.setdefault(long, set()).update(users)
+    return found
 
 
-def _keep(engine, question: str, mode: str, history: list[str], shown: set[str]) -> bool:
-    """The engine answers the question (not a refusal) with at least one passage not already shown."""
-    try:
-        answer = engine.answer(question, mode=mode, history=history)
-    except Exception:
-        return False
-    return not answer.refused and bool(_used_passages(answer) - shown)
-
-
-def _checked(engine, candidates: list[str], mode: str, history: list[str], shown: set[str], n: int,
-             budget: int) -> list[str]:
-    out = []
-    for question in candidates[:budget]:
-        if _keep(engine, question, mode, history, shown):
-            out.append(question)
-            if len(out) == n:
-                break
-    return out
+def topics(loaded, lexicon, share: float = 0.5) -> list[str]:
+    """Topics by greedy coverage: each next one covers the most sources the earlier ones leave out. Topics used
+    by more than `share` of the sources (what the whole corpus is about) are left out."""
+    n_sources = len({p.source_id for p in loaded.passages.values()})
+    limit = share * n_sources if n_sources >= 3 else n_sources
+    left = {name: users for name, users in topic_sources(loaded, lexicon).items() if 0 < len(users) <= limit}
+    ordered, covered = [], set()
+    while left:
+        name = max(left, key=lambda t: (len(left[t] - covered), len(left[t]), len(t), t))
+        covered |= left.pop(name)
+        ordered.append(name)
+    return _distinct([(name, set(stems(name))) for name in ordered])
 
 
 def topic_questions(engine, asked: list[str] = ()) -> list[str]:
@@ -108,14 +102,34 @@ def topic_questions(engine, asked: list[str] = ()) -> list[str]:
             if not set(stems(t)) <= asked_stems]
 
 
-def follow_ups(engine, answer: Answer, asked: list[str], n: int = 3, budget: int = 10) -> list[str]:
+def _checked(engine, candidates: list[str], mode: str, history: list[str], shown: set[str], n: int,
+             budget: int) -> list[str]:
+    """The first n of (at most `budget`) candidates the engine answers, without a refusal, quoting a passage
+    that neither `shown` nor an earlier pick quotes."""
+    out, shown = [], set(shown)
+    for question in candidates[:budget]:
+        try:
+            answer = engine.answer(question, mode=mode, history=history)
+        except Exception:
+            continue
+        quoted = _quoted(answer)
+        if answer.refused or not quoted - shown:
+            continue
+        out.append(question)
+        shown |= quoted
+        if len(out) == n:
+            break
+    return out
+
+
+def follow_ups(engine, answer: Answer, asked: list[str], n: int = 3, budget: int = 6) -> list[str]:
     """Up to n follow-up questions for an answer; `asked` is the conversation's questions, this one last."""
     if answer.refused:
         return starters(engine, answer.mode, n, budget)
     candidates = [*follow_up_candidates(answer, asked, engine.store.loaded), *topic_questions(engine, asked)]
-    return _checked(engine, candidates, answer.mode, list(asked), _used_passages(answer), n, budget)
+    return _checked(engine, candidates, answer.mode, list(asked), _quoted(answer), n, budget)
 
 
-def starters(engine, mode: str = "clinician", n: int = 3, budget: int = 10) -> list[str]:
+def starters(engine, mode: str = "clinician", n: int = 3, budget: int = 6) -> list[str]:
     """Up to n opening questions on the corpus's main topics."""
     return _checked(engine, topic_questions(engine), mode, [], set(), n, budget)
