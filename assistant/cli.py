@@ -49,6 +49,85 @@ def index(settings: Settings, rebuild: bool):
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["guideline", "research", "review", "education"]),
+              help="Kind, when the document does not say.")
+@click.option("--title", help="Title, when the document does not say.")
+@click.option("--year", type=int, help="Year of publication.")
+@click.option("--citation", help="The full citation, as it should appear in the reference list.")
+@click.option("--authors", help="Authors.")
+@click.pass_obj
+def ingest(settings: Settings, paths, kind, title, year, citation, authors):
+    """Add your own documents (Markdown, text, HTML, PDF; files or folders) to the index."""
+    from .index import IndexUnavailable, open_store
+    from .ingest import ingest as run
+
+    try:
+        store = open_store(settings)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+    flags = {"kind": kind, "title": title, "year": year, "citation": citation, "authors": authors}
+    outcomes = run(store, list(paths), flags, report=lambda line: click.echo(line, err=True))
+    for o in outcomes:
+        line = f"{o.status:9} {o.path}" + (f" -> {o.source_id}" if o.source_id else "") + (f": {o.message}" if o.message else "")
+        click.echo(line)
+        for warning in o.warnings:
+            click.echo(f"          warning: {warning}")
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source_id")
+@click.pass_obj
+def remove(settings: Settings, source_id: str):
+    """Delete a source and its passages from the index."""
+    from .index import Store
+
+    store = Store(settings)
+    if source_id not in store.indexed():
+        _fail(f"no source {source_id!r} in the index; see `assistant sources`")
+    click.echo(f"removed {source_id} ({store.remove(source_id)} passages)")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx):
+    """List the sources in the index (id, kind, year, verified, passages, flags)."""
+    if ctx.invoked_subcommand:
+        return
+    from .index import open_store
+
+    loaded = open_store(ctx.obj).loaded
+    origins = {sid: e.get("origin", "corpus") for sid, e in open_store(ctx.obj).indexed().items()}
+    click.echo(f"{'id':36} {'kind':10} {'year':>4} {'verified':8} {'passages':>8}  origin  flags")
+    for sid, src in sorted(loaded.sources.items()):
+        click.echo(f"{sid:36} {src.kind:10} {src.year or '-':>4} {'yes' if src.verified else 'no':8} "
+                   f"{len(loaded.of_source(sid)):>8}  {origins.get(sid, '-'):6}  {','.join(src.flags) or '-'}")
+
+
+@sources.command("show")
+@click.argument("source_id")
+@click.pass_obj
+def sources_show(settings: Settings, source_id: str):
+    """Print one source: its citation, then its passages section by section."""
+    from .index import open_store
+
+    loaded = open_store(settings).loaded
+    source = loaded.sources.get(source_id)
+    if source is None:
+        _fail(f"no source {source_id!r} in the index; see `assistant sources`")
+    click.echo(f"{source.citation}\nkind: {source.kind}; year: {source.year or 'unknown'}; evidence: "
+               f"{source.evidence or '-'}; verified: {'yes' if source.verified else 'no'}")
+    if source.caveats:
+        click.echo(f"caveats: {source.caveats}")
+    if source.flags:
+        click.echo(f"flags: {', '.join(source.flags)} (its text tries to instruct a model: kept as data, never obeyed)")
+    for passage in loaded.of_source(source_id):
+        click.echo(f"\n## {passage.section}  [{passage.id}]\n{passage.text}")
+
+
+@cli.command()
 @click.argument("question", required=False)
 @click.option("--mode", type=click.Choice(["clinician", "patient"]), default="clinician", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")

@@ -69,7 +69,7 @@ def source_from_meta(meta: dict, path: Path | str, flags: tuple[str, ...] = ()) 
         raise CorpusError(path, "year", f"{year!r} is not a year")
     extra = {k: (str(meta[k]) if meta.get(k) is not None else None) for k in OPTIONAL if k != "year"}
     return Source(id=sid, title=str(meta["title"]), kind=meta["kind"], year=year,
-                  verified=meta["verified"], flags=flags, **extra)
+                  verified=meta["verified"], flags=flags, full_citation=meta.get("citation") or None, **extra)
 
 
 def load_corpus(directory: Path) -> list[Note]:

@@ -1,6 +1,9 @@
 """The index: passages and their sentences in Chroma (embedded or a server), BM25 beside them.
 
-Chroma is the one source of truth; BM25 and the vocabulary are rebuilt from its documents on load."""
+Chroma is the one source of truth; BM25 and the vocabulary are rebuilt from its documents on load.
+Writes are two-phase, so that nothing is lost on a crash: a source's new passages are stored under its
+new content hash, then its entry in the registry collection is switched to that hash (the commit), then
+the old version's passages are deleted. Readers see only passages whose hash the registry names."""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ import numpy as np
 
 from .config import Settings
 from .corpus import Note, load_corpus
+from .loaded import Loaded
 from .schema import Passage, Source
-from .text import split_sentences, stems
+from .text import split_sentences
 
 BATCH = 256
 
@@ -57,9 +61,8 @@ class IndexReport:
 
 
 def _metadata(passage: Passage, source: Source, sha: str) -> dict:
-    meta = {"source_id": source.id, "section": passage.section, "audience": passage.audience,
-            "kind": source.kind, "verified": source.verified, "sha": sha,
-            "source": json.dumps(asdict(source))}
+    meta = {"source_id": source.id, "passage_id": passage.id, "section": passage.section,
+            "audience": passage.audience, "kind": source.kind, "verified": source.verified, "sha": sha}
     if source.year is not None:
         meta["year"] = source.year
     return meta
@@ -82,6 +85,8 @@ class Store:
                                    embedding_function=self.embeddings, collection_configuration=space)
             self.sentences = Chroma(client=self.client, collection_name=f"{settings.collection}_sentences",
                                     embedding_function=self.embeddings, collection_configuration=space)
+            self.registry = self.client.get_or_create_collection(f"{settings.collection}_sources",
+                                                                 embedding_function=None)
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
 
@@ -92,58 +97,78 @@ class Store:
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
 
-    def indexed(self) -> dict[str, set[str]]:
-        """source id -> the content hashes its passages were built from."""
-        out: dict[str, set[str]] = {}
-        for meta in self.passages.get(include=["metadatas"])["metadatas"]:
-            out.setdefault(meta["source_id"], set()).add(meta["sha"])
-        return out
+    def indexed(self) -> dict[str, dict]:
+        """source id -> {"sha": committed content hash, "origin": "corpus" | "ingest"}."""
+        got = self.registry.get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
 
-    def sync(self, notes: list[Note], rebuild: bool = False, prune: bool = True) -> IndexReport:
-        """Bring the index in line with `notes`: re-embed only notes whose content hash changed."""
+    def sync(self, notes: list[Note], rebuild: bool = False, prune: bool = True, origin: str = "corpus",
+             progress=None) -> IndexReport:
+        """Bring the index in line with `notes`: re-embed only notes whose content hash changed; with
+        `prune`, drop the sources of this origin that are no longer among them."""
         start = time.perf_counter()
         if rebuild:
             self.reset()
+        self.clean()
         report, have = IndexReport(), self.indexed()
         for note in notes:
-            shas = have.get(note.source.id)
-            if shas == {note.sha}:
+            entry = have.get(note.source.id)
+            if entry and entry["sha"] == note.sha:
                 report.unchanged += 1
                 continue
-            self.put(note)
-            (report.updated if shas else report.added).append(note.source.id)
+            if progress:
+                progress(note)
+            self.put(note, origin)
+            (report.updated if entry else report.added).append(note.source.id)
         if prune:
             wanted = {n.source.id for n in notes}
-            for sid in sorted(set(have) - wanted):
+            for sid in sorted(sid for sid, e in have.items() if e.get("origin", "corpus") == origin and sid not in wanted):
                 self.remove(sid)
                 report.removed.append(sid)
         self.__dict__.pop("loaded", None)
         report.passages, report.seconds = self.count(), time.perf_counter() - start
         return report
 
-    def put(self, note: Note) -> None:
-        """Write one source: upsert its passages and sentences, then drop the ones it no longer has."""
+    def put(self, note: Note, origin: str = "corpus") -> None:
+        """Write one source in two phases: its passages and sentences under its new hash, then the commit in
+        the registry, then the old version's passages out."""
+        sid, tag = note.source.id, note.sha[:16]
         passages = note.passages()
+        ids = [f"{p.id}@{tag}" for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         for i in range(0, len(passages), BATCH):
-            part = slice(i, i + BATCH)
-            self.passages.add_texts([p.text for p in passages[part]], metas[part], [p.id for p in passages[part]])
+            self.passages.add_texts([p.text for p in passages[i:i + BATCH]], metas[i:i + BATCH], ids[i:i + BATCH])
         sents, sent_ids, sent_metas = [], [], []
-        for p in passages:
+        for p, store_id in zip(passages, ids):
             for j, text in enumerate(split_sentences(p.text)):
                 sents.append(text)
-                sent_ids.append(f"{p.id}~{j}")
-                sent_metas.append({"passage_id": p.id, "source_id": p.source_id, "position": j, "sha": note.sha})
+                sent_ids.append(f"{store_id}~{j}")
+                sent_metas.append({"passage_id": p.id, "source_id": sid, "position": j, "sha": note.sha})
         for i in range(0, len(sents), BATCH):
             self.sentences.add_texts(sents[i:i + BATCH], sent_metas[i:i + BATCH], sent_ids[i:i + BATCH])
+        self.registry.upsert(ids=[sid], embeddings=[[1.0]], documents=[json.dumps(asdict(note.source))],
+                             metadatas=[{"sha": note.sha, "origin": origin, "kind": note.source.kind}])
         for store in (self.passages, self.sentences):
-            stale = store.get(where={"$and": [{"source_id": note.source.id}, {"sha": {"$ne": note.sha}}]},
-                              include=[])["ids"]
+            stale = store.get(where={"$and": [{"source_id": sid}, {"sha": {"$ne": note.sha}}]}, include=[])["ids"]
             if stale:
                 store.delete(ids=stale)
 
+    def clean(self) -> int:
+        """Delete what an interrupted write left behind: passages whose hash the registry does not name."""
+        committed = {sid: e["sha"] for sid, e in self.indexed().items()}
+        dropped = 0
+        for store in (self.passages, self.sentences):
+            got = store.get(include=["metadatas"])
+            orphans = [i for i, m in zip(got["ids"], got["metadatas"]) if committed.get(m["source_id"]) != m["sha"]]
+            for i in range(0, len(orphans), 5000):
+                store.delete(ids=orphans[i:i + 5000])
+            dropped += len(orphans)
+        return dropped
+
     def remove(self, source_id: str) -> int:
+        """Delete a source: its registry entry first (it disappears at once), then its passages."""
         ids = self.passages.get(where={"source_id": source_id}, include=[])["ids"]
+        self.registry.delete(ids=[source_id])
         for store in (self.passages, self.sentences):
             store.delete(where={"source_id": source_id})
         self.__dict__.pop("loaded", None)
@@ -152,6 +177,9 @@ class Store:
     def reset(self) -> None:
         for store in (self.passages, self.sentences):
             store.reset_collection()
+        ids = self.registry.get(include=[])["ids"]
+        if ids:
+            self.registry.delete(ids=ids)
         self.__dict__.pop("loaded", None)
 
     # -- reading -----------------------------------------------------------------------------
@@ -159,10 +187,12 @@ class Store:
     def loaded(self) -> "Loaded":
         """Every passage and source in memory, with BM25 and the vocabulary built over them."""
         try:
+            reg = self.registry.get(include=["metadatas", "documents"])
             data = self.passages.get(include=["documents", "metadatas"])
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
-        return Loaded.build(data["ids"], data["documents"], data["metadatas"])
+        registry = {sid: (meta["sha"], doc) for sid, meta, doc in zip(reg["ids"], reg["metadatas"], reg["documents"])}
+        return Loaded.build(registry, data["ids"], data["documents"], data["metadatas"])
 
     def background(self, n: int = 2048) -> np.ndarray:
         """A fixed sample of passage vectors: what a typical passage of this corpus looks like."""
@@ -175,79 +205,18 @@ class Store:
             return {}
         got = self.sentences.get(where={"passage_id": {"$in": list(passage_ids)}},
                                  include=["documents", "metadatas", "embeddings"])
+        shas = self.loaded.shas
         rows: dict[str, list] = {}
         for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
+            if shas.get(meta["source_id"]) != meta["sha"]:
+                continue
             rows.setdefault(meta["passage_id"], []).append((meta["position"], text, vec))
         return {pid: [(t, v) for _, t, v in sorted(r, key=lambda x: x[0])] for pid, r in rows.items()}
-
-
-@dataclass
-class Loaded:
-    passages: dict[str, Passage]
-    sources: dict[str, Source]
-    ids: list[str]
-    bm25: object
-    terms: dict[str, set[str]]  # passage id -> stems (title and section included), for overlap measures
-    document_frequency: dict[str, int] = field(default_factory=dict)  # stem -> passages containing it
-
-    @cached_property
-    def source_names(self) -> dict[str, set[str]]:
-        """Stems that name one source (or two, e.g. a trial and its follow-up): from its id, title acronyms,
-        first author and venue, minus words common in the corpus. A question that uses one is about it."""
-        import re
-
-        from .text import everyday_words, stem
-        from .text import words as split_words
-
-        raw: dict[str, set[str]] = {}
-        for sid, source in self.sources.items():
-            acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.title)}  # SCOT, UPSIDE, CARE
-            words = re.findall(r"[a-z]{3,}", sid) + [w.lower() for w in re.findall(r"\b[A-Z][a-z]*[A-Z]\w*", source.title)]
-            if source.authors:
-                words.append(source.authors.split()[0].lower())
-            if source.venue:
-                words += [w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.venue)]
-            tokens = {t for w in words for t in split_words(w) if len(t) >= 3 and t not in everyday_words()}
-            raw[sid] = {stem(t) for t in tokens} | {stem(a) for a in acronyms}
-        spread: dict[str, int] = {}
-        for names in raw.values():
-            for name in names:
-                spread[name] = spread.get(name, 0) + 1
-        common = max(1, len(self.passages) // 4)
-        return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency.get(n, 0) <= common}
-                for sid, names in raw.items()}
-
-    def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
-        return [p for p in self.passages.values()
-                if p.source_id == source_id and (audience is None or p.audience == audience)]
-
-    @classmethod
-    def build(cls, ids, documents, metadatas) -> "Loaded":
-        import bm25s
-
-        passages, sources, tokens = {}, {}, []
-        for pid, text, meta in zip(ids, documents, metadatas):
-            if meta["source_id"] not in sources:
-                raw = json.loads(meta["source"])
-                raw["flags"] = tuple(raw.get("flags", ()))
-                sources[meta["source_id"]] = Source(**raw)
-            source = sources[meta["source_id"]]
-            passages[pid] = Passage(pid, source.id, meta["section"], text, meta["audience"])
-            tokens.append(stems(f"{source.title} {meta['section']} {text}") or ["_"])
-        bm25 = bm25s.BM25()
-        if tokens:
-            bm25.index(tokens, show_progress=False)
-        terms = {pid: set(t) for pid, t in zip(ids, tokens)}
-        frequency: dict[str, int] = {}
-        for found in terms.values():
-            for term in found:
-                frequency[term] = frequency.get(term, 0) + 1
-        return cls(passages, sources, list(ids), bm25, terms, frequency)
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:
     """Open the index; build it from the corpus first when it is empty."""
     store = Store(settings, embeddings=embeddings)
-    if build_if_missing and store.count() == 0:
+    if build_if_missing and not store.indexed():
         store.sync(load_corpus(settings.corpus_dir))
     return store

@@ -14,6 +14,7 @@ import yaml
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 
 
+@lru_cache(maxsize=None)
 def _pattern(term: str) -> re.Pattern:
     flags = 0 if _is_abbreviation(term) else re.I
     return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)

@@ -85,8 +85,9 @@ class HybridRetriever(BaseRetriever):
         qvec = self.embed(query) if qvec is None else qvec
         dense = self.store.passages.similarity_search_by_vector_with_relevance_scores(
             qvec.tolist(), k=min(self.fetch_k, len(loaded.ids)), filter=where)
-        dense_ids = [doc.id for doc, _ in dense]
-        cosine = {doc.id: 1.0 - dist for doc, dist in dense}
+        visible = [(loaded.by_stored[doc.id], dist) for doc, dist in dense if doc.id in loaded.by_stored]
+        dense_ids = [pid for pid, _ in visible]
+        cosine = {pid: 1.0 - dist for pid, dist in visible}
 
         q_terms = stems(self.lexicon.expand(query))
         scores = loaded.bm25.get_scores(q_terms) if q_terms else np.zeros(len(loaded.ids))
@@ -108,9 +109,9 @@ class HybridRetriever(BaseRetriever):
         top = sorted(fused, key=fused.get, reverse=True)[:k]
         missing = [pid for pid in top if pid not in cosine]
         if missing:
-            got = self.store.passages.get(ids=missing, include=["embeddings"])
-            for pid, vec in zip(got["ids"], got["embeddings"]):
-                cosine[pid] = float(np.dot(qvec, vec))
+            got = self.store.passages.get(ids=[loaded.stored[pid] for pid in missing], include=["embeddings"])
+            for store_id, vec in zip(got["ids"], got["embeddings"]):
+                cosine[loaded.by_stored[store_id]] = float(np.dot(qvec, vec))
         own = set(stems(query))
         hits = []
         for pid in top:

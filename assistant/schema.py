@@ -32,9 +32,12 @@ class Source:
     verified: bool = False
     caveats: str | None = None
     flags: tuple[str, ...] = ()  # e.g. "instructions" when the text tries to instruct a model
+    full_citation: str | None = None  # given as it is (a user's document), instead of composing one
 
     @property
     def citation(self) -> str:
+        if self.full_citation:
+            return self.full_citation
         parts = [self.authors, self.title, self.venue]
         text = ". ".join(p.strip().rstrip(".") for p in parts if p)
         if self.year and (not self.venue or str(self.year) not in self.venue):
