@@ -33,6 +33,14 @@ class SupportChecker:
         self.embeddings, self.lexicon = embeddings, lexicon
         self.min_overlap, self.min_similarity = min_overlap, min_similarity
         self.min_overlap_with_similarity = min_overlap_with_similarity
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts, each embedded once per checker (passages recur across sentences and questions)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, np.asarray(self.embeddings.embed_documents(missing))))
+        return np.asarray([self._vectors[t] for t in texts])
 
     def _terms(self, text: str) -> set[str]:
         return set(stems(self.lexicon.expand(text))) | set(stems(self.lexicon.plain(text)))
@@ -47,7 +55,7 @@ class SupportChecker:
         overlap = len(own & self._terms(evidence)) / len(own) if own else 1.0
         candidates = [s for p in passages for s in split_sentences(p)]
         candidates += [self.lexicon.plain(s) for s in candidates]
-        vectors = np.asarray(self.embeddings.embed_documents([sentence, *candidates]))
+        vectors = self._embed([sentence, *candidates])
         sims = vectors[1:] @ vectors[0]
         best = int(np.argmax(sims))
         similarity = float(sims[best])
