@@ -16,8 +16,10 @@ from .text import numbers, stems
 _QUANTITY = re.compile(r"\b(how (many|much|long|often|old)|what (percentage|proportion|share|rate|number|dose|age)|"
                        r"when|which year|what year|rate|risk of|survival|mortality|how likely)\b", re.I)
 # Sentences about the publication rather than its findings.
-_BIBLIOGRAPHIC = re.compile(r"\b(published in|appears in|its title|the title|stored copy|this knowledge base|"
-                            r"is cited|was presented as|book chapter)\b", re.I)
+_BIBLIOGRAPHIC = re.compile(r"\b(published (in|as)|appears in|its title|the title|stored copy|this knowledge base|"
+                            r"is cited|was presented as|book chapter|wrote an? |issue \d|volume \d|discusses|"
+                            r"is known only|searched the literature|in the journal|is a (book|trial protocol|chapter))",
+                            re.I)
 
 
 @dataclass
@@ -55,7 +57,7 @@ def score(similarity: float, lexical: float, passage_rank: float, text: str, kin
     if _QUANTITY.search(question) and numbers(text):
         value += 0.05
     if _BIBLIOGRAPHIC.search(text) and not _BIBLIOGRAPHIC.search(question):
-        value -= 0.08
+        value -= 0.15
     if kind == "education":
         value *= 0.92  # primary sources first; education fills the gaps
     return value
