@@ -204,6 +204,10 @@ def load_engine(settings: Settings, name: str = "extractive", store: Store | Non
     """The answer engine by name, on the index (built from the corpus if it is empty)."""
     from .index import open_store
 
+    if name == "llm":
+        from .generate import GenerativeEngine
+
+        return GenerativeEngine(store or open_store(settings), settings)
     if name != "extractive":
-        raise ValueError(f"unknown engine {name!r}; available: extractive")
+        raise ValueError(f"unknown engine {name!r}; available: extractive, llm")
     return ExtractiveEngine(store or open_store(settings), settings)

@@ -136,8 +136,11 @@ def sources_show(settings: Settings, source_id: str):
               help="Only use sources of this kind (repeatable).")
 @click.option("--since", type=int, help="Only use sources published in or after this year.")
 @click.option("--passages", is_flag=True, help="Show the quoted passages under each reference.")
+@click.option("--engine", "engine_name", type=click.Choice(["extractive", "llm"]), default="extractive",
+              envvar="ASSISTANT_ENGINE", show_default=True, help="Answer engine [ASSISTANT_ENGINE].")
+@click.option("--stream", is_flag=True, help="With --engine llm: print the answer token by token as it is written.")
 @click.pass_obj
-def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passages):
+def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passages, engine_name, stream):
     """Answer QUESTION from the corpus, with citations and the disclaimer."""
     from .answer import QuestionError, check_question, load_engine
     from .index import IndexUnavailable
@@ -151,11 +154,20 @@ def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passag
             _fail(str(exc), 2)
     elif question:
         _fail("give a QUESTION or --batch, not both", 2)
+    if stream and (engine_name != "llm" or batch is not None or as_json):
+        _fail("--stream needs --engine llm and one QUESTION, without --json", 2)
+    from .llm import LLMUnavailable
+
     try:
-        engine = load_engine(settings)
-    except IndexUnavailable as exc:
+        engine = load_engine(settings, engine_name)
+    except (IndexUnavailable, LLMUnavailable) as exc:
         _fail(str(exc))
     where = where_filter(kinds=kinds or None, min_year=since)
+    if stream:
+        from .generate import print_stream
+
+        print_stream(engine, question, mode, where, click.echo)
+        return
     if batch is None:
         answer = engine.answer(question, mode=mode, where=where)
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else to_markdown(answer, passages))

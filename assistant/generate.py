@@ -1,0 +1,184 @@
+"""The generative answer engine: a language model writes the answer from the retrieved passages, and
+guardrails outside the model keep only what those passages support.
+
+It composes with the extractive engine rather than replacing it: the same follow-up rewrite, retrieval,
+scope decision and refusal (when the extractive engine would refuse, this one refuses), then
+prompt | model (LangChain runnables, prompts in prompts/: the fixed system prompt first, so the runtime
+can reuse its cached prefix) streamed token by token, and every sentence checked as it completes
+(`guard.py`). When too little survives, the answer is the extractive one, marked as a fallback."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from .answer import ExtractiveEngine, check_question
+from .audience import check_mode, prompt_text
+from .config import Settings
+from .guard import Checked, Guard, SentenceStream
+from .index import Store
+from .llm import LLMConfig, chat_model
+from .schema import MODES, Answer, Hit
+from .support import SupportChecker
+from .text import split_sentences
+
+FALLBACK = "llm+extractive-fallback"
+MIN_KEPT_SHARE = 0.5  # below this share of generated sentences surviving the checks, fall back
+
+
+@dataclass
+class Event:
+    """What `GenerativeEngine.stream` yields: the passages given, tokens, checked sentences, the answer."""
+
+    kind: str  # "context" | "token" | "sentence" | "answer"
+    text: str = ""
+    checked: Checked | None = None
+    answer: Answer | None = None
+    data: dict = field(default_factory=dict)
+
+
+def load_prompt(prompts_dir: Path, mode: str) -> ChatPromptTemplate:
+    """The fixed system prompt, then the mode's instructions with the passages and the question."""
+    return ChatPromptTemplate.from_messages([("system", prompt_text(prompts_dir, "system")),
+                                             ("human", prompt_text(prompts_dir, check_mode(mode)))])
+
+
+def format_passages(given: list[Hit]) -> str:
+    """Numbered passages with the kind, year and confirmation status of their source; every sentence
+    carries its passage's number."""
+    blocks = []
+    for n, hit in enumerate(given, 1):
+        src = hit.source
+        label = "research" if src.kind == "review" else src.kind
+        flags = [label, str(src.year or "year unknown")] + ([] if src.verified else ["unconfirmed"])
+        text = " ".join(_cited(sentence, n) for sentence in split_sentences(hit.passage.text))
+        blocks.append(f"[{n}] ({', '.join(flags)}) {src.title}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def _cited(sentence: str, n: int) -> str:
+    """A passage sentence with its citation, as the answer should carry it: small models copy sentences
+    nearly word for word, and then copy the citation with them."""
+    body = sentence.rstrip()
+    stop = body[-1] if body[-1:] in ".!?" else "."
+    return f"{body.rstrip('.!?')} [{n}]{stop}"
+
+
+class GenerativeEngine:
+    name = "llm"
+
+    def __init__(self, store: Store, settings: Settings, config: LLMConfig | None = None, model=None):
+        self.store, self.settings = store, settings
+        self.config = config or LLMConfig()
+        self.extractive = ExtractiveEngine(store, settings)
+        self.retriever = self.extractive.retriever  # the evals look up retrieval through the engine
+        self.model = model if model is not None else chat_model(self.config, settings.home)
+        self.checker = SupportChecker(store.embeddings, self.retriever.lexicon)
+        self.chains = {mode: load_prompt(settings.prompts_dir, mode) | self.model | StrOutputParser()
+                       for mode in MODES}
+
+    def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
+               where: dict | None = None) -> Answer:
+        for event in self.stream(question, mode, history, where):
+            if event.answer is not None:
+                return event.answer
+        raise RuntimeError("the stream ended without an answer")
+
+    def stream(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
+               where: dict | None = None) -> Iterator[Event]:
+        state, given = self.context(question, mode, history, where)
+        if state.get("refusal"):
+            yield Event("answer", answer=self._extractive_answer(state, self.name))
+            return
+        query = state["standalone"]
+        yield Event("context", data={"passages": [h.passage.id for h in given], "question": query})
+        guard = Guard(given, self.checker)
+        checked: list[Checked] = []
+        splitter, tokens, t = SentenceStream(), 0, time.perf_counter()
+        inputs = {"passages": format_passages(given), "question": query}
+        for token in self.chains[state["mode"]].stream(inputs):
+            if not tokens:
+                state["timings"]["first_token_ms"] = round((time.perf_counter() - t) * 1000, 1)
+            tokens += 1
+            for sentence in splitter.feed(token):  # the sentences this token completes, before the token
+                yield from self._check(guard, sentence, checked)
+            yield Event("token", text=token)
+        for sentence in splitter.flush():
+            yield from self._check(guard, sentence, checked)
+        state["timings"]["generate_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        yield Event("answer", answer=self._compose(state, guard, checked))
+
+    def context(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
+                where: dict | None = None) -> tuple[dict, list[Hit]]:
+        """The extractive engine's follow-up rewrite, retrieval and scope decision, and the passages that
+        the model will be given (none when the question is refused)."""
+        state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
+                 "where": where, "t0": time.perf_counter(), "timings": {}}
+        state = self.extractive._select(self.extractive._retrieve(state))
+        return state, [] if state.get("refusal") else self.passages(state)
+
+    def passages(self, state: dict) -> list[Hit]:
+        """The passages of the sentences the extractive engine chose first (the best evidence), then the
+        top retrieved passages, up to `LLMConfig.passages`."""
+        by_id = {h.passage.id: h for h in state["hits"]}
+        ordered = [by_id.get(c.passage.id) or Hit(c.passage, c.source, 0.0) for c in state.get("chosen", [])]
+        out, seen = [], set()
+        for hit in [*ordered, *state["hits"]]:
+            if hit.passage.id not in seen and len(out) < self.config.passages:
+                seen.add(hit.passage.id)
+                out.append(hit)
+        return out
+
+    @staticmethod
+    def _check(guard: Guard, sentence: str, checked: list[Checked]) -> Iterator[Event]:
+        result = guard.check(sentence)
+        if result is not None:
+            checked.append(result)
+            yield Event("sentence", text=result.text, checked=result)
+
+    def _compose(self, state: dict, guard: Guard, checked: list[Checked]) -> Answer:
+        kept = [c for c in checked if c.kept]
+        dropped = len(checked) - len(kept)
+        if not kept or len(kept) < MIN_KEPT_SHARE * len(checked):
+            answer = self._extractive_answer(state, FALLBACK)
+            answer.message = (f"The generated answer did not pass the checks ({len(kept)} of {len(checked)} "
+                              "sentences supported by the passages), so this is the extractive answer.")
+            return answer
+        answer = self._extractive_answer(state, self.name, compose=False)
+        answer.sections, answer.references = guard.compose(kept, state["mode"])
+        if dropped:
+            reasons = sorted({c.reason.split(":")[0].split(" (")[0] for c in checked if not c.kept})
+            answer.message = (f"{dropped} of {len(checked)} generated sentences were removed "
+                              f"({'; '.join(reasons)}).")
+        answer.timings_ms["total_ms"] = round((time.perf_counter() - state["t0"]) * 1000, 1)
+        return answer
+
+    def _extractive_answer(self, state: dict, engine: str, compose: bool = True) -> Answer:
+        """The extractive engine's answer (or refusal) for this state, under this engine's name; with
+        `compose=False` only its frame (question, disclaimer, scope, timings) without sentences."""
+        answer = self.extractive._compose(state if compose else {**state, "chosen": []})
+        answer.engine = engine
+        return answer
+
+
+def print_stream(engine, question: str, mode: str, where: dict | None, echo: Callable[..., None]) -> Answer:
+    """`assistant ask --stream`: the draft token by token, each sentence's verdict as it completes, then
+    the checked answer (what the passages support, with the reference list)."""
+    from .render import to_markdown
+
+    answer = None
+    for event in engine.stream(question, mode=mode, where=where):
+        if event.kind == "token":
+            echo(event.text, nl=False)
+        elif event.kind == "sentence" and not event.checked.kept:
+            echo(f" [removed: {event.checked.reason}]", nl=False)
+        elif event.kind == "answer":
+            answer = event.answer
+    note = f"\n_{answer.message}_\n" if answer.message and not answer.refused else ""
+    echo(f"\n\n{to_markdown(answer)}{note}")
+    return answer
