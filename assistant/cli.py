@@ -98,8 +98,9 @@ def sources(ctx):
         return
     from .index import open_store
 
-    loaded = open_store(ctx.obj).loaded
-    origins = {sid: e.get("origin", "corpus") for sid, e in open_store(ctx.obj).indexed().items()}
+    store = open_store(ctx.obj)
+    loaded = store.loaded
+    origins = {sid: e.get("origin", "corpus") for sid, e in store.indexed().items()}
     click.echo(f"{'id':36} {'kind':10} {'year':>4} {'verified':8} {'passages':>8}  origin  flags")
     for sid, src in sorted(loaded.sources.items()):
         click.echo(f"{sid:36} {src.kind:10} {src.year or '-':>4} {'yes' if src.verified else 'no':8} "
