@@ -65,3 +65,19 @@ def test_index_reports_unchanged_on_second_run(run, tmp_path, fixture_corpus):
     run("index", home=home)
     result = run("index", home=home)
     assert "0 added, 0 updated, 0 removed, 4 unchanged" in result.output
+
+
+def test_sources_list_show_ingest_and_remove(run, tmp_path, fixture_corpus):
+    home = tmp_path / "home"
+    listing = run("sources", home=home)
+    assert listing.exit_code == 0 and "trial-a" in listing.output and "talk-d" in listing.output
+    shown = run("sources", "show", "trial-a", home=home)
+    assert "Example A, Example B" in shown.output and "## Results" in shown.output and "79%" in shown.output
+    doc = tmp_path / "clinic.txt"
+    doc.write_text("Our clinic discusses every transplant candidate with systemic sclerosis at a joint meeting.")
+    added = run("ingest", str(doc), "--kind", "guideline", "--title", "Clinic pathway", home=home)
+    assert added.exit_code == 0 and "added" in added.output and "clinic" in added.output
+    assert "ingest" in run("sources", home=home).output
+    assert run("ingest", str(tmp_path / "missing.pdf"), "--kind", "research", home=home).exit_code == 1
+    assert "removed clinic" in run("remove", "clinic", home=home).output
+    assert run("remove", "clinic", home=home).exit_code == 1
