@@ -192,6 +192,8 @@ class Store:
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
         registry = {sid: (meta["sha"], doc) for sid, meta, doc in zip(reg["ids"], reg["metadatas"], reg["documents"])}
+        if any(registry.get(m["source_id"], (None,))[0] != m["sha"] for m in data["metadatas"]):
+            self.clean()  # a write was interrupted: sweep its leftovers before they are read
         return Loaded.build(registry, data["ids"], data["documents"], data["metadatas"])
 
     def background(self, n: int = 2048) -> np.ndarray:

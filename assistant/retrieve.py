@@ -5,6 +5,7 @@ our `Hit`s with the scores the answer step needs to decide whether the evidence 
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 
 import numpy as np
@@ -17,6 +18,8 @@ from .index import Store
 from .lexicon import Lexicon, load_lexicon
 from .schema import Hit
 from .text import stems
+
+log = logging.getLogger(__name__)
 
 
 def where_filter(kinds=None, min_year=None, max_year=None, audience=None) -> dict | None:
@@ -83,8 +86,13 @@ class HybridRetriever(BaseRetriever):
         where = where if where is not None else self.where
         k = k or self.k
         qvec = self.embed(query) if qvec is None else qvec
-        dense = self.store.passages.similarity_search_by_vector_with_relevance_scores(
-            qvec.tolist(), k=min(self.fetch_k, len(loaded.ids)), filter=where)
+        try:
+            dense = self.store.passages.similarity_search_by_vector_with_relevance_scores(
+                qvec.tolist(), k=min(self.fetch_k, len(loaded.ids)), filter=where)
+        except Exception as exc:  # e.g. a vector segment left inconsistent by a process killed mid-write
+            log.warning("dense search failed (%s); answering from BM25 alone. "
+                        "`assistant index --rebuild` repairs the vector index.", exc)
+            dense = []
         visible = [(loaded.by_stored[doc.id], dist) for doc, dist in dense if doc.id in loaded.by_stored]
         dense_ids = [pid for pid, _ in visible]
         cosine = {pid: 1.0 - dist for pid, dist in visible}
