@@ -30,7 +30,7 @@ def _fmt(value) -> str:
 
 def markdown(results: dict, rows: list[Row], meta: dict, failures: list[str]) -> str:
     columns = [(engine, mode) for engine, modes in results.items() for mode in modes]
-    lines = [f"# Eval report", "", f"Gold: `{meta['gold']}` ({meta['items']} items); run {meta['when']} "
+    lines = ["# Eval report", "", f"Gold: `{meta['gold']}` ({meta['items']} items); run {meta['when']} "
              f"on {meta['machine']}; support checker agreement with hand labels: {meta.get('checker_agreement', '-')}.",
              "", "| Metric | " + " | ".join(f"{e} / {m}" for e, m in columns) + " |",
              "|---|" + "---|" * len(columns)]

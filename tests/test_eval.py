@@ -1,10 +1,7 @@
 """The eval harness: gold loading, metrics on hand-checked examples, a wrong answer caught, and the
 real check of the default engine against evals/thresholds.yaml (what `make test` enforces)."""
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from assistant.config import ROOT, Settings
 from assistant.evaluate import GoldError, GoldItem, check_thresholds, load_gold, match_facts, metrics, score_answer
