@@ -121,7 +121,7 @@ class ExtractiveEngine:
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         own = set(stems(query))
         top = max((h.score for h in hits), default=1.0)
-        vectors = self.store.sentence_vectors([h.passage.id for h in hits])
+        vectors = self.store.sentence_vectors([h.passage for h in hits])
         out = []
         for hit in hits:
             for position, (text, vec) in enumerate(vectors.get(hit.passage.id, [])):

@@ -1,27 +1,33 @@
-"""The index: passages and their sentences in Chroma (embedded or a server), BM25 beside them.
+"""The index: passages in Chroma (embedded or a server), a registry of sources beside them, BM25 on disk.
 
-Chroma is the one source of truth; BM25 and the vocabulary are rebuilt from its documents on load.
-Writes are two-phase, so that nothing is lost on a crash: a source's new passages are stored under its
-new content hash, then its entry in the registry collection is switched to that hash (the commit), then
-the old version's passages are deleted. Readers see only passages whose hash the registry names."""
+Chroma is the one source of truth; BM25 and the vocabulary are built from its documents and saved
+(`lexical.py`), rebuilt whenever the registry changes. Writes are two-phase, so that nothing is lost on a
+crash: a source's new passages are stored under its new content hash, then its entry in the registry is
+switched to that hash (the commit), then the old version's passages are deleted. Readers see only
+passages whose hash the registry names."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
 from .config import Settings
 from .corpus import Note, load_corpus
-from .loaded import Loaded
+from .loaded import Loaded, store_id
 from .schema import Passage, Source
 from .text import split_sentences
 
 BATCH = 256
+SENTENCE_CACHE = 20_000  # passages whose sentence vectors are kept
 
 
 class IndexUnavailable(RuntimeError):
@@ -68,8 +74,11 @@ def _metadata(passage: Passage, source: Source, sha: str) -> dict:
     return meta
 
 
+PENDING = "pending:"  # registry ids of writes begun and not yet finished
+
+
 class Store:
-    """Passages in a Chroma collection, their sentences in a second one, BM25 over the passages."""
+    """Passages in a Chroma collection, sources in a registry collection, BM25 saved beside them."""
 
     def __init__(self, settings: Settings, embeddings=None, client=None):
         from langchain_chroma import Chroma
@@ -79,12 +88,12 @@ class Store:
         self.settings = settings
         self.embeddings = embeddings or get_embeddings()
         self.client = client or make_client(settings)
-        space = {"hnsw": {"space": "cosine"}}
+        self._sentences: OrderedDict[str, list] = OrderedDict()
+        self._lock = threading.Lock()
         try:
             self.passages = Chroma(client=self.client, collection_name=settings.collection,
-                                   embedding_function=self.embeddings, collection_configuration=space)
-            self.sentences = Chroma(client=self.client, collection_name=f"{settings.collection}_sentences",
-                                    embedding_function=self.embeddings, collection_configuration=space)
+                                   embedding_function=self.embeddings,
+                                   collection_configuration={"hnsw": {"space": "cosine"}})
             self.registry = self.client.get_or_create_collection(f"{settings.collection}_sources",
                                                                  embedding_function=None)
         except Exception as exc:
@@ -97,10 +106,20 @@ class Store:
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
 
+    def _registry(self) -> tuple[dict[str, dict], dict[str, dict], dict[str, str]]:
+        """Committed entries (source id -> {"sha", "origin", "kind"}), pending writes, and the citations."""
+        got = self.registry.get(include=["metadatas", "documents"])
+        committed, pending, docs = {}, {}, {}
+        for rid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"]):
+            if rid.startswith(PENDING):
+                pending[rid[len(PENDING):]] = meta
+            else:
+                committed[rid], docs[rid] = meta, doc
+        return committed, pending, docs
+
     def indexed(self) -> dict[str, dict]:
         """source id -> {"sha": committed content hash, "origin": "corpus" | "ingest"}."""
-        got = self.registry.get(include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
+        return self._registry()[0]
 
     def sync(self, notes: list[Note], rebuild: bool = False, prune: bool = True, origin: str = "corpus",
              progress=None) -> IndexReport:
@@ -130,90 +149,109 @@ class Store:
         return report
 
     def put(self, note: Note, origin: str = "corpus") -> None:
-        """Write one source in two phases: its passages and sentences under its new hash, then the commit in
-        the registry, then the old version's passages out."""
-        sid, tag = note.source.id, note.sha[:16]
+        """Write one source in two phases: a pending mark, its passages under the new hash, the commit in the
+        registry, then the old version's passages out and the mark removed. After a crash at any point,
+        `clean` finds the mark and deletes what that write left behind."""
+        sid = note.source.id
         passages = note.passages()
-        ids = [f"{p.id}@{tag}" for p in passages]
+        self.registry.upsert(ids=[PENDING + sid], embeddings=[[1.0]], documents=[""],
+                             metadatas=[{"sha": note.sha, "source_id": sid}])
+        ids = [store_id(p.id, note.sha) for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         for i in range(0, len(passages), BATCH):
             self.passages.add_texts([p.text for p in passages[i:i + BATCH]], metas[i:i + BATCH], ids[i:i + BATCH])
-        sents, sent_ids, sent_metas = [], [], []
-        for p, store_id in zip(passages, ids):
-            for j, text in enumerate(split_sentences(p.text)):
-                sents.append(text)
-                sent_ids.append(f"{store_id}~{j}")
-                sent_metas.append({"passage_id": p.id, "source_id": sid, "position": j, "sha": note.sha})
-        for i in range(0, len(sents), BATCH):
-            self.sentences.add_texts(sents[i:i + BATCH], sent_metas[i:i + BATCH], sent_ids[i:i + BATCH])
         self.registry.upsert(ids=[sid], embeddings=[[1.0]], documents=[json.dumps(asdict(note.source))],
                              metadatas=[{"sha": note.sha, "origin": origin, "kind": note.source.kind}])
-        for store in (self.passages, self.sentences):
-            stale = store.get(where={"$and": [{"source_id": sid}, {"sha": {"$ne": note.sha}}]}, include=[])["ids"]
-            if stale:
-                store.delete(ids=stale)
+        self._drop_other_versions(sid, note.sha)
+
+    def _drop_other_versions(self, sid: str, keep: str | None) -> int:
+        where = {"source_id": sid} if keep is None else {"$and": [{"source_id": sid}, {"sha": {"$ne": keep}}]}
+        stale = self.passages.get(where=where, include=[])["ids"]
+        for i in range(0, len(stale), 5000):
+            self.passages.delete(ids=stale[i:i + 5000])
+        self.registry.delete(ids=[PENDING + sid])
+        return len(stale)
 
     def clean(self) -> int:
-        """Delete what an interrupted write left behind: passages whose hash the registry does not name."""
-        committed = {sid: e["sha"] for sid, e in self.indexed().items()}
-        dropped = 0
-        for store in (self.passages, self.sentences):
-            got = store.get(include=["metadatas"])
-            orphans = [i for i, m in zip(got["ids"], got["metadatas"]) if committed.get(m["source_id"]) != m["sha"]]
-            for i in range(0, len(orphans), 5000):
-                store.delete(ids=orphans[i:i + 5000])
-            dropped += len(orphans)
-        return dropped
+        """Delete what interrupted writes left behind: for each pending mark, the passages of that source
+        whose hash the registry does not name."""
+        committed, pending, _ = self._registry()
+        return sum(self._drop_other_versions(sid, committed.get(sid, {}).get("sha")) for sid in pending)
 
     def remove(self, source_id: str) -> int:
         """Delete a source: its registry entry first (it disappears at once), then its passages."""
         ids = self.passages.get(where={"source_id": source_id}, include=[])["ids"]
         self.registry.delete(ids=[source_id])
-        for store in (self.passages, self.sentences):
-            store.delete(where={"source_id": source_id})
+        self.passages.delete(where={"source_id": source_id})
         self.__dict__.pop("loaded", None)
         return len(ids)
 
     def reset(self) -> None:
-        for store in (self.passages, self.sentences):
-            store.reset_collection()
+        self.passages.reset_collection()
+        try:  # indexes written before sentence vectors were computed at query time kept them here
+            self.client.delete_collection(f"{self.settings.collection}_sentences")
+        except Exception:
+            pass
         ids = self.registry.get(include=[])["ids"]
         if ids:
             self.registry.delete(ids=ids)
         self.__dict__.pop("loaded", None)
 
     # -- reading -----------------------------------------------------------------------------
+    @property
+    def lexical_dir(self) -> Path:
+        """Where BM25 is saved: beside the embedded index, or in the home folder for a server."""
+        where = self.settings.chroma_url or str(self.settings.chroma_path.resolve())
+        tag = hashlib.sha256(where.encode()).hexdigest()[:12]
+        return self.settings.home / "lexical" / f"{self.settings.collection}-{tag}"
+
     @cached_property
-    def loaded(self) -> "Loaded":
-        """Every passage and source in memory, with BM25 and the vocabulary built over them."""
+    def loaded(self) -> Loaded:
+        """The committed sources with BM25 over their passages (loaded from disk, or rebuilt when stale)."""
+        from .lexical import open_loaded
+
         try:
-            reg = self.registry.get(include=["metadatas", "documents"])
-            data = self.passages.get(include=["documents", "metadatas"])
+            committed, pending, docs = self._registry()
+            if pending:
+                self.clean()  # a write was interrupted: sweep its leftovers before they are read
+            sources, shas = {}, {}
+            for sid, meta in committed.items():
+                raw = json.loads(docs[sid])
+                raw["flags"] = tuple(raw.get("flags", ()))
+                sources[sid], shas[sid] = Source(**raw), meta["sha"]
+            return open_loaded(self.lexical_dir, self.passages._collection, sources, shas)
+        except IndexUnavailable:
+            raise
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
-        registry = {sid: (meta["sha"], doc) for sid, meta, doc in zip(reg["ids"], reg["metadatas"], reg["documents"])}
-        if any(registry.get(m["source_id"], (None,))[0] != m["sha"] for m in data["metadatas"]):
-            self.clean()  # a write was interrupted: sweep its leftovers before they are read
-        return Loaded.build(registry, data["ids"], data["documents"], data["metadatas"])
 
     def background(self, n: int = 2048) -> np.ndarray:
         """A fixed sample of passage vectors: what a typical passage of this corpus looks like."""
         got = self.passages.get(limit=n, include=["embeddings"])["embeddings"]
         return np.asarray(got if got is not None else [], dtype=np.float32)
 
-    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[str, list[float]]]]:
-        """passage id -> [(sentence, vector)] in reading order, for the sentences stored at index time."""
-        if not passage_ids:
-            return {}
-        got = self.sentences.get(where={"passage_id": {"$in": list(passage_ids)}},
-                                 include=["documents", "metadatas", "embeddings"])
-        shas = self.loaded.shas
-        rows: dict[str, list] = {}
-        for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
-            if shas.get(meta["source_id"]) != meta["sha"]:
-                continue
-            rows.setdefault(meta["passage_id"], []).append((meta["position"], text, vec))
-        return {pid: [(t, v) for _, t, v in sorted(r, key=lambda x: x[0])] for pid, r in rows.items()}
+    def sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """passage id -> [(sentence, vector)] in reading order; sentences are embedded when first needed
+        (one batch per query) and kept in a bounded cache."""
+        with self._lock:
+            return self._sentence_vectors(passages)
+
+    def _sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        todo = [p for p in passages if p.id not in self._sentences]
+        texts = [(p.id, s) for p in todo for s in split_sentences(p.text)]
+        if texts:
+            vectors = np.asarray(self.embeddings.embed_documents([s for _, s in texts]), dtype=np.float32)
+            for p in todo:
+                self._sentences[p.id] = []
+            for (pid, text), vec in zip(texts, vectors):
+                self._sentences[pid].append((text, vec))
+        out = {}
+        for p in passages:
+            self._sentences.move_to_end(p.id)
+            out[p.id] = self._sentences[p.id]
+        while len(self._sentences) > SENTENCE_CACHE:
+            self._sentences.popitem(last=False)
+        return out
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:

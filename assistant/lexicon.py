@@ -32,12 +32,11 @@ class Lexicon:
 
     def learn(self, texts) -> "Lexicon":
         """Add the abbreviations the corpus defines itself ('long form (ABBR)'); curated ones win."""
-        from abbreviations.schwartz_hearst import extract_abbreviation_definition_pairs
+        return self.add(learn_abbreviations(texts))
 
-        for text in texts:
-            for abbr, long in extract_abbreviation_definition_pairs(doc_text=text).items():
-                if 2 <= len(abbr) <= 10 and len(long.split()) <= 8:
-                    self.abbreviations.setdefault(abbr, long.strip())
+    def add(self, learned: dict[str, str]) -> "Lexicon":
+        for abbr, long in learned.items():
+            self.abbreviations.setdefault(abbr, long)
         return self
 
     def expansions(self, query: str, synonyms: bool = True) -> list[str]:
@@ -71,13 +70,27 @@ class Lexicon:
         return text
 
 
+def learn_abbreviations(texts) -> dict[str, str]:
+    """Abbreviations that texts define themselves ('long form (ABBR)'), by the Schwartz-Hearst algorithm."""
+    from abbreviations.schwartz_hearst import extract_abbreviation_definition_pairs
+
+    found: dict[str, str] = {}
+    for text in texts:
+        if "(" not in text:
+            continue
+        for abbr, long in extract_abbreviation_definition_pairs(doc_text=text).items():
+            if 2 <= len(abbr) <= 10 and len(long.split()) <= 8:
+                found.setdefault(abbr, long.strip())
+    return found
+
+
 @lru_cache(maxsize=1)
 def curated() -> dict:
     return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
 
 
-def load_lexicon(corpus_texts=()) -> Lexicon:
+def load_lexicon(corpus_texts=(), learned: dict[str, str] | None = None) -> Lexicon:
     data = curated()
     lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
                   dict(data.get("lay", {})))
-    return lex.learn(corpus_texts)
+    return lex.add(learned or {}).learn(corpus_texts)

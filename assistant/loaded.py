@@ -1,28 +1,128 @@
-"""The index in memory: the visible passages and sources, BM25 over them, and what names each source."""
+"""The index as read: the committed sources, BM25 over their passages, and passages fetched on demand.
+
+Nothing here holds every passage's text: BM25 (bm25s, a sparse matrix) is built once from Chroma's documents
+and saved beside the index (`lexical.py`), so that a million passages load in seconds and in little memory;
+passage texts come from Chroma when a query needs them, with a bounded cache."""
 
 from __future__ import annotations
 
-import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
+
+import numpy as np
 
 from .schema import Passage, Source
 from .text import everyday_words, stem, stems
 from .text import words as split_words
 
+CACHE = 20_000  # passages kept in memory
+
+
+def passage_terms(title: str, section: str, text: str) -> list[str]:
+    """What BM25 indexes for a passage, and what overlap measures compare: stems of title, section and text."""
+    return stems(f"{title} {section} {text}") or ["_"]
+
+
+def store_id(passage_id: str, sha: str) -> str:
+    """A passage's id in the store: its id and the content hash of the version that wrote it."""
+    return f"{passage_id}@{sha[:16]}"
+
 
 @dataclass
 class Loaded:
-    passages: dict[str, Passage]
     sources: dict[str, Source]
-    ids: list[str]
-    bm25: object
-    terms: dict[str, set[str]]  # passage id -> stems (title and section included), for overlap measures
-    document_frequency: dict[str, int] = field(default_factory=dict)  # stem -> passages containing it
-    shas: dict[str, str] = field(default_factory=dict)  # source id -> the committed content hash
-    stored: dict[str, str] = field(default_factory=dict)  # passage id -> its id in the store
-    by_stored: dict[str, str] = field(default_factory=dict)  # store id -> passage id (visible passages only)
+    shas: dict[str, str]  # source id -> the committed content hash
+    ids: list[str]  # BM25 row -> passage id
+    source_of: np.ndarray  # BM25 row -> index in `source_ids`
+    patient: np.ndarray  # BM25 row -> written for patients
+    source_ids: list[str]
+    bm25: object  # bm25s.BM25
+    abbreviations: dict[str, str]  # learnt from the corpus ('long form (ABBR)')
+    collection: object = None  # the Chroma collection the texts come from
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _terms: dict = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    # -- passages ------------------------------------------------------------------------------
+    def visible(self, meta: dict) -> bool:
+        """Is a stored passage part of its source's committed version?"""
+        return self.shas.get(meta.get("source_id")) == meta.get("sha")
+
+    def remember(self, passage: Passage) -> Passage:
+        self._cache[passage.id] = passage
+        self._cache.move_to_end(passage.id)
+        while len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
+        return passage
+
+    def passages(self, pids: list[str]) -> dict[str, Passage]:
+        """Passages by id (unknown or uncommitted ids are left out)."""
+        with self._lock:
+            return self._passages(pids)
+
+    def _passages(self, pids: list[str]) -> dict[str, Passage]:
+        missing = [pid for pid in pids if pid not in self._cache]
+        wanted = [store_id(pid, self.shas[sid]) for pid in missing
+                  if (sid := pid.split("#", 1)[0]) in self.shas]
+        if wanted:
+            got = self.collection.get(ids=wanted, include=["documents", "metadatas"])
+            self._keep(got)
+        return {pid: self.remember(self._cache[pid]) for pid in pids if pid in self._cache}
+
+    def _keep(self, got: dict) -> list[Passage]:
+        out = []
+        for text, meta in zip(got["documents"], got["metadatas"]):
+            if self.visible(meta):
+                out.append(self.remember(Passage(meta["passage_id"], meta["source_id"], meta["section"], text,
+                                                 meta["audience"])))
+        return out
+
+    def passage(self, pid: str) -> Passage:
+        return self.passages([pid])[pid]
+
+    def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
+        if source_id not in self.shas:
+            return []
+        where = {"$and": [{"source_id": source_id}, {"sha": self.shas[source_id]}]}
+        if audience:
+            where["$and"].append({"audience": audience})
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        with self._lock:
+            return self._keep(got)  # in the order they were stored: reading order
+
+    def terms(self, pid: str) -> set[str]:
+        """A passage's stems (title and section included), for overlap measures."""
+        if pid not in self._terms:
+            if len(self._terms) > CACHE:
+                self._terms.clear()
+            p = self.passage(pid)
+            self._terms[pid] = set(passage_terms(self.sources[p.source_id].title, p.section, p.text))
+        return self._terms[pid]
+
+    # -- vocabulary ------------------------------------------------------------------------------
+    def rows_with(self, term: str) -> np.ndarray:
+        """The BM25 rows (passages) that contain a stem: a column of the sparse matrix."""
+        col = self.bm25.vocab_dict.get(term) if self.ids else None
+        if col is None or col + 1 >= len(self.bm25.scores["indptr"]):
+            return np.empty(0, dtype=np.int64)
+        indptr = self.bm25.scores["indptr"]
+        return np.asarray(self.bm25.scores["indices"][indptr[col]:indptr[col + 1]])
+
+    def document_frequency(self, term: str) -> int:
+        return len(self.rows_with(term))
+
+    def sources_with(self, terms: set[str]) -> set[str]:
+        """Sources with a passage that contains every one of these stems."""
+        rows = None
+        for term in terms:
+            found = self.rows_with(term)
+            rows = found if rows is None else np.intersect1d(rows, found)
+            if not len(rows):
+                return set()
+        return {self.source_ids[i] for i in np.unique(self.source_of[rows])} if rows is not None else set()
 
     @cached_property
     def source_names(self) -> dict[str, set[str]]:
@@ -42,48 +142,7 @@ class Loaded:
         for names in raw.values():
             for name in names:
                 spread[name] = spread.get(name, 0) + 1
-        common = max(1, len(self.passages) // 4)
-        return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency.get(n, 0) <= common}
+        common = max(1, len(self.ids) // 4)
+        return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency(n) <= common}
                 for sid, names in raw.items()}
 
-    @cached_property
-    def _by_source(self) -> dict[str, list[Passage]]:
-        out: dict[str, list[Passage]] = {}
-        for passage in self.passages.values():
-            out.setdefault(passage.source_id, []).append(passage)
-        return out
-
-    def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
-        return [p for p in self._by_source.get(source_id, []) if audience is None or p.audience == audience]
-
-    @classmethod
-    def build(cls, registry: dict, ids, documents, metadatas) -> "Loaded":
-        """From the registry (source id -> committed hash and citation) and the stored passages; passages
-        of an uncommitted or superseded write are left out, so a half-written source is never seen."""
-        import bm25s
-
-        sources, shas = {}, {}
-        for sid, (sha, doc) in registry.items():
-            raw = json.loads(doc)
-            raw["flags"] = tuple(raw.get("flags", ()))
-            sources[sid], shas[sid] = Source(**raw), sha
-        passages, tokens, stored = {}, [], {}
-        for store_id, text, meta in zip(ids, documents, metadatas):
-            sid = meta["source_id"]
-            if shas.get(sid) != meta["sha"]:
-                continue
-            pid = meta.get("passage_id", store_id)
-            passages[pid] = Passage(pid, sid, meta["section"], text, meta["audience"])
-            stored[pid] = store_id
-            tokens.append(stems(f"{sources[sid].title} {meta['section']} {text}") or ["_"])
-        bm25 = bm25s.BM25()
-        if tokens:
-            bm25.index(tokens, show_progress=False)
-        order = list(passages)
-        terms = {pid: set(t) for pid, t in zip(order, tokens)}
-        frequency: dict[str, int] = {}
-        for found in terms.values():
-            for term in found:
-                frequency[term] = frequency.get(term, 0) + 1
-        return cls(passages, sources, order, bm25, terms, frequency, shas, stored,
-                   {v: k for k, v in stored.items()})

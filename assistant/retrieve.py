@@ -15,6 +15,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .index import Store
+from .loaded import store_id
 from .lexicon import Lexicon, load_lexicon
 from .schema import Hit
 from .text import stems
@@ -66,13 +67,34 @@ class HybridRetriever(BaseRetriever):
 
     @cached_property
     def lexicon(self) -> Lexicon:
-        return load_lexicon(p.text for p in self.store.loaded.passages.values())
+        return load_lexicon(learned=self.store.loaded.abbreviations)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [Document(page_content=h.passage.text, id=h.passage.id,
                          metadata={"source_id": h.source.id, "section": h.passage.section, "kind": h.source.kind,
                                    "year": h.source.year, "score": h.score, "dense": h.dense, "lexical": h.lexical})
                 for h in self.search(query)]
+
+    def lexical(self, query: str, where: dict | None = None) -> list[str]:
+        """The BM25 ranking: ids of the best `fetch_k` passages that contain a query term and pass the filter."""
+        loaded = self.store.loaded
+        q_terms = stems(self.lexicon.expand(query))
+        scores = loaded.bm25.get_scores(q_terms) if q_terms else np.zeros(len(loaded.ids))
+        wanted = min(len(scores), self.fetch_k * (4 if where else 1))  # room for what the filter drops
+        while True:
+            top = np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else np.arange(len(scores))
+            out = []
+            for row in top[np.argsort(-scores[top], kind="stable")]:
+                if scores[row] <= 0 or len(out) >= self.fetch_k:
+                    break
+                source = loaded.sources[loaded.source_ids[loaded.source_of[row]]]
+                meta = {"kind": source.kind, "year": source.year,
+                        "audience": "patient" if loaded.patient[row] else "clinician"}
+                if _matches(meta, where):
+                    out.append(loaded.ids[row])
+            if len(out) >= self.fetch_k or wanted >= len(scores) or scores[top].min() <= 0:
+                return out
+            wanted = min(len(scores), wanted * 4)
 
     def embed(self, query: str) -> np.ndarray:
         """The query vector: the question with its abbreviations spelt out (MiniLM knows few of them)."""
@@ -93,22 +115,10 @@ class HybridRetriever(BaseRetriever):
             log.warning("dense search failed (%s); answering from BM25 alone. "
                         "`assistant index --rebuild` repairs the vector index.", exc)
             dense = []
-        visible = [(loaded.by_stored[doc.id], dist) for doc, dist in dense if doc.id in loaded.by_stored]
+        visible = [(doc.metadata["passage_id"], dist) for doc, dist in dense if loaded.visible(doc.metadata)]
         dense_ids = [pid for pid, _ in visible]
         cosine = {pid: 1.0 - dist for pid, dist in visible}
-
-        q_terms = stems(self.lexicon.expand(query))
-        scores = loaded.bm25.get_scores(q_terms) if q_terms else np.zeros(len(loaded.ids))
-        order = np.argsort(-scores)
-        bm25_ids = []
-        for i in order:
-            if scores[i] <= 0 or len(bm25_ids) >= self.fetch_k:
-                break
-            pid = loaded.ids[i]
-            passage, source = loaded.passages[pid], loaded.sources[loaded.passages[pid].source_id]
-            meta = {"kind": source.kind, "year": source.year, "audience": passage.audience}
-            if _matches(meta, where):
-                bm25_ids.append(pid)
+        bm25_ids = self.lexical(query, where)
 
         fused: dict[str, float] = {}
         for ranking in (dense_ids, bm25_ids):
@@ -117,15 +127,16 @@ class HybridRetriever(BaseRetriever):
         top = sorted(fused, key=fused.get, reverse=True)[:k]
         missing = [pid for pid in top if pid not in cosine]
         if missing:
-            got = self.store.passages.get(ids=[loaded.stored[pid] for pid in missing], include=["embeddings"])
-            for store_id, vec in zip(got["ids"], got["embeddings"]):
-                cosine[loaded.by_stored[store_id]] = float(np.dot(qvec, vec))
+            got = self.store.passages.get(ids=[store_id(pid, loaded.shas[pid.split("#", 1)[0]]) for pid in missing],
+                                          include=["embeddings", "metadatas"])
+            for meta, vec in zip(got["metadatas"], got["embeddings"]):
+                cosine[meta["passage_id"]] = float(np.dot(qvec, vec))
         own = set(stems(query))
+        passages = loaded.passages(top)
         hits = []
-        for pid in top:
-            passage = loaded.passages[pid]
-            source = loaded.sources[passage.source_id]
-            terms = loaded.terms[pid]
+        for pid in (pid for pid in top if pid in passages):  # one removed meanwhile is skipped
+            passage = passages[pid]
+            terms = loaded.terms(pid)
             overlap = len(own & terms) / len(own) if own else 0.0
-            hits.append(Hit(passage, source, fused[pid], cosine.get(pid, 0.0), overlap))
+            hits.append(Hit(passage, loaded.sources[passage.source_id], fused[pid], cosine.get(pid, 0.0), overlap))
         return hits

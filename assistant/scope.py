@@ -33,13 +33,15 @@ class Scope:
         self.background = background if background is not None and len(background) else None
         n = max(1, len(loaded.ids))
         self.unseen = math.log((n + 1) / 0.5)
-        self.idf = {t: math.log((n + 1) / (df + 0.5)) for t, df in loaded.document_frequency.items()}
+        self.n = n
+        self._idf: dict[str, float] = {}
         self._alternatives: dict[str, set[str]] = {}
 
     def weight(self, term: str, word: str) -> float:
-        if term in self.idf:
-            return self.idf[term]
-        return self.unseen * (EASY_WORD_WEIGHT if _is_easy(word) else 1.0)
+        if term not in self._idf:
+            df = self.loaded.document_frequency(term)
+            self._idf[term] = math.log((self.n + 1) / (df + 0.5)) if df else 0.0
+        return self._idf[term] or self.unseen * (EASY_WORD_WEIGHT if _is_easy(word) else 1.0)
 
     def alternatives(self, word: str) -> set[str]:
         """A word's stem plus the stems of its abbreviation or synonym expansions."""
@@ -58,7 +60,7 @@ class Scope:
         total = sum(weights)
         best = 0.0
         for hit in hits:
-            terms = self.loaded.terms.get(hit.passage.id, set())
+            terms = self.loaded.terms(hit.passage.id)
             got = sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms)
             best = max(best, got / total)
         return best

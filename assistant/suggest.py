@@ -51,8 +51,8 @@ def follow_up_candidates(answer: Answer, asked: list[str], loaded) -> list[str]:
     asked_stems = set(stems(" ".join([*asked, answer.standalone_question or ""])))
     rank = {sid: i for i, sid in enumerate(cited)}
     scored = []
-    for passage in loaded.passages.values():
-        if passage.audience != "clinician" or passage.id in used or not _informative(passage.section):
+    for passage in (p for sid in cited for p in loaded.of_source(sid, "clinician")):
+        if passage.id in used or not _informative(passage.section):
             continue
         own = set(stems(passage.section))
         if own <= asked_stems:
@@ -66,16 +66,13 @@ def follow_up_candidates(answer: Answer, asked: list[str], loaded) -> list[str]:
 
 def topic_sources(loaded, lexicon) -> dict[str, set[str]]:
     """Long form of each abbreviation of a multi-word name -> the sources that use it (either form)."""
-    per_source: dict[str, set[str]] = {}
-    for pid, passage in loaded.passages.items():
-        per_source.setdefault(passage.source_id, set()).update(loaded.terms.get(pid, ()))
     found: dict[str, set[str]] = {}
     for abbr, long in lexicon.abbreviations.items():
         long = long.strip()
         if " " in abbr or sum(c.isupper() for c in abbr) < 2 or " " not in long:
             continue  # only true abbreviations ('MSC'), not lay words or reversed entries
         forms = [f for f in (set(stems(abbr)), set(stems(long))) if f]
-        users = {sid for sid, have in per_source.items() if any(f <= have for f in forms)}
+        users = set().union(*(loaded.sources_with(f) for f in forms)) if forms else set()
         found.setdefault(long, set()).update(users)
     return found
 
@@ -83,7 +80,7 @@ def topic_sources(loaded, lexicon) -> dict[str, set[str]]:
 def topics(loaded, lexicon, share: float = 0.5) -> list[str]:
     """Topics by greedy coverage: each next one covers the most sources the earlier ones leave out. Topics used
     by more than `share` of the sources (what the whole corpus is about) are left out."""
-    n_sources = len({p.source_id for p in loaded.passages.values()})
+    n_sources = len(loaded.sources)
     limit = share * n_sources if n_sources >= 3 else n_sources
     left = {name: users for name, users in topic_sources(loaded, lexicon).items() if 0 < len(users) <= limit}
     ordered, covered = [], set()

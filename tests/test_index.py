@@ -6,6 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.corpus import load_corpus
+from assistant import lexical
 from assistant.index import Store
 
 
@@ -31,8 +32,9 @@ def test_build_incremental_and_rebuild(own_settings, store):
     assert changed.updated == ["mesenchymal-c"] and changed.unchanged == 3
     texts = index.passages.get(where={"source_id": "mesenchymal-c"})["documents"]
     assert any("134 patients" in t for t in texts) and not any("133 patients" in t for t in texts)
-    sentences = index.sentences.get(where={"source_id": "mesenchymal-c"})["documents"]
-    assert any("134 patients" in t for t in sentences) and not any("133 patients" in t for t in sentences)
+    loaded = index.loaded  # BM25 saved before the change is stale now: it is rebuilt from Chroma
+    assert loaded.document_frequency("134") >= 1 and loaded.document_frequency("133") == 0
+    assert any("134 patients" in p.text for p in loaded.of_source("mesenchymal-c"))
 
     (own_settings.corpus_dir / "talk-d.md").unlink()
     removed = index.sync(load_corpus(own_settings.corpus_dir))
@@ -54,3 +56,23 @@ def test_index_persists_on_disk(own_settings, store):
 def test_loaded_sources_keep_metadata(store):
     source = store.loaded.sources["trial-a"]
     assert source.evidence == "phase 3 RCT, n=75" and source.year == 2018 and source.verified
+
+
+def test_bm25_is_saved_and_reused_until_the_index_changes(own_settings, store, caplog):
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    built = index.loaded
+    folder = index.lexical_dir
+    assert (folder / "rows.json").exists()
+    reloaded = lexical.load(folder, index.passages._collection, built.sources, built.shas)
+    assert reloaded is not None and reloaded.ids == built.ids
+    query = ["autolog", "stem", "cell"]
+    assert list(reloaded.bm25.get_scores(query)) == list(built.bm25.get_scores(query))
+
+    changed = dict(built.shas, **{"trial-a": "0" * 64})
+    assert lexical.load(folder, index.passages._collection, built.sources, changed) is None  # stale
+
+    (folder / "rows.json").write_text("{not json")
+    reopened = Store(own_settings, embeddings=store.embeddings)
+    assert reopened.loaded.ids == built.ids  # rebuilt from Chroma's documents
+    assert "unreadable" in caplog.text
