@@ -75,6 +75,26 @@ class HybridRetriever(BaseRetriever):
                                    "year": h.source.year, "score": h.score, "dense": h.dense, "lexical": h.lexical})
                 for h in self.search(query)]
 
+    def dense(self, qvec: np.ndarray, where: dict | None = None) -> list[tuple[str, float]]:
+        """The nearest `fetch_k` committed passages that pass the filter, with their cosine distance.
+
+        Chroma is asked without the filter first (a filtered HNSW search is far slower on a big index) for
+        twice as many, and the filter applied here; only if too few pass is Chroma asked with it."""
+        n = len(self.store.loaded.ids)
+        out: list[tuple[str, float]] = []
+        try:
+            for k, chroma_filter in ((min(2 * self.fetch_k, n), None), (min(self.fetch_k, n), where)):
+                found = self.store.passages.similarity_search_by_vector_with_relevance_scores(
+                    qvec.tolist(), k=k, filter=chroma_filter)
+                out = [(doc.metadata["passage_id"], dist) for doc, dist in found
+                       if self.store.loaded.visible(doc.metadata) and _matches(doc.metadata, where)][:self.fetch_k]
+                if len(out) >= min(self.fetch_k, n) or not where:
+                    break
+        except Exception as exc:  # e.g. a vector segment left inconsistent by a process killed mid-write
+            log.warning("dense search failed (%s); answering from BM25 alone. "
+                        "`assistant index --rebuild` repairs the vector index.", exc)
+        return out
+
     def lexical(self, query: str, where: dict | None = None) -> list[str]:
         """The BM25 ranking: ids of the best `fetch_k` passages that contain a query term and pass the filter."""
         loaded = self.store.loaded
@@ -108,14 +128,7 @@ class HybridRetriever(BaseRetriever):
         where = where if where is not None else self.where
         k = k or self.k
         qvec = self.embed(query) if qvec is None else qvec
-        try:
-            dense = self.store.passages.similarity_search_by_vector_with_relevance_scores(
-                qvec.tolist(), k=min(self.fetch_k, len(loaded.ids)), filter=where)
-        except Exception as exc:  # e.g. a vector segment left inconsistent by a process killed mid-write
-            log.warning("dense search failed (%s); answering from BM25 alone. "
-                        "`assistant index --rebuild` repairs the vector index.", exc)
-            dense = []
-        visible = [(doc.metadata["passage_id"], dist) for doc, dist in dense if loaded.visible(doc.metadata)]
+        visible = self.dense(qvec, where)
         dense_ids = [pid for pid, _ in visible]
         cosine = {pid: 1.0 - dist for pid, dist in visible}
         bm25_ids = self.lexical(query, where)
