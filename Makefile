@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test index bench clean
+.PHONY: run test index bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ index: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python evals/bench.py
+
+# The real corpus among 1k-100k synthetic distractors (add --big for 1M): tens of minutes on 2 cores.
+bench-scale: $(STAMP)
+	$(BIN)/python evals/scale.py --server
 
 clean:
 	rm -rf $(VENV) .assistant

@@ -42,6 +42,8 @@ def build(collection, sources: dict[str, Source], shas: dict[str, str]) -> Loade
             sid = meta["source_id"]
             if shas.get(sid) != meta["sha"]:
                 continue
+            if "passage_id" not in meta:
+                raise ValueError("this index was written by an older version of the assistant")
             ids.append(meta["passage_id"])
             source_of.append(index_of[sid])
             patient.append(meta["audience"] == "patient")

@@ -64,6 +64,14 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 20
     rrf_k: int = 60
     where: dict | None = None
+    coverage_weight: float = 2.0
+
+    @cached_property
+    def terms_weigher(self):
+        """Weighs the question's terms by their rarity in the corpus (the refusal's coverage measure)."""
+        from .scope import Scope
+
+        return Scope(self.store.loaded, self.lexicon)
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -137,6 +145,10 @@ class HybridRetriever(BaseRetriever):
         for ranking in (dense_ids, bm25_ids):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        if self.coverage_weight:  # a passage with all the question's rare terms counts as a first rank
+            loaded.passages(list(fused))
+            for pid, share in self.terms_weigher.shares(query, list(fused)).items():
+                fused[pid] += self.coverage_weight * share / (self.rrf_k + 1)
         top = sorted(fused, key=fused.get, reverse=True)[:k]
         missing = [pid for pid in top if pid not in cosine]
         if missing:

@@ -49,21 +49,24 @@ class Scope:
             self._alternatives[word] = {stem(word)} | set(stems(" ".join(self.lexicon.expansions(word))))
         return self._alternatives[word]
 
-    def coverage(self, question: str, hits: list[Hit]) -> float:
-        """The best share of the question's weighted terms that a single retrieved passage contains."""
+    def shares(self, question: str, passage_ids: list[str]) -> dict[str, float]:
+        """For each passage, the share of the question's weighted terms it contains."""
         from .text import content_terms
 
         words = list(dict.fromkeys(content_terms(question)))
-        if not words or not hits:
-            return 0.0
+        if not words:
+            return {pid: 0.0 for pid in passage_ids}
         weights = [self.weight(stem(w), w) for w in words]
         total = sum(weights)
-        best = 0.0
-        for hit in hits:
-            terms = self.loaded.terms(hit.passage.id)
-            got = sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms)
-            best = max(best, got / total)
-        return best
+        out = {}
+        for pid in passage_ids:
+            terms = self.loaded.terms(pid)
+            out[pid] = sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms) / total
+        return out
+
+    def coverage(self, question: str, hits: list[Hit]) -> float:
+        """The best share of the question's weighted terms that a single retrieved passage contains."""
+        return max(self.shares(question, [h.passage.id for h in hits]).values(), default=0.0)
 
     def specificity(self, qvec: np.ndarray, hits: list[Hit]) -> float:
         best = max((h.dense for h in hits), default=0.0)
