@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench import pct  # noqa: E402
+from synthetic import SSC  # noqa: E402
 from synthetic import Table, notes, sentence_pool  # noqa: E402
 
 from assistant.config import ROOT, Settings  # noqa: E402
@@ -41,6 +42,11 @@ def disk_mb(folder: Path) -> float:
     return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20, 1)
 
 
+def rss_mb() -> float:
+    """Resident memory now (peak memory is `ru_maxrss`)."""
+    return round(int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
 def probe(home: str, rounds: int) -> dict:
     """In a fresh process: open the index, load BM25, answer the gold questions; report latencies and memory."""
     from assistant.answer import load_engine
@@ -52,17 +58,22 @@ def probe(home: str, rounds: int) -> dict:
     t = time.perf_counter()
     loaded = store.loaded
     load_s = time.perf_counter() - t
+    rss_loaded = rss_mb()
     engine = load_engine(settings, store=store)
     retriever = engine.retriever
     items = [i for i in load_gold(ROOT / "evals" / "gold.yaml") if not i.out_of_scope and len(i.turns) == 1]
     where = where_filter(audience="clinician")
-    found, first = 0, []
+    found, first, naming, found_naming = 0, [], 0, 0
     for item in items:  # the first time each question is asked (nothing cached), and recall@5 as the eval counts it
         start = time.perf_counter()
         engine.answer(item.turns[0])
         first.append((time.perf_counter() - start) * 1000)
         sources = list(dict.fromkeys(h.source.id for h in retriever.search(item.turns[0], k=20)))
-        found += any(s in item.sources for s in sources[:5])
+        hit = any(s in item.sources for s in sources[:5])
+        found += hit
+        if SSC.search(item.turns[0]):  # distractors are about other diseases: does naming it help?
+            naming += 1
+            found_naming += hit
     timings = {"dense": [], "bm25": [], "hybrid": [], "answer": [], "first_answer": first}
     for _ in range(rounds):
         for item in items:
@@ -77,6 +88,8 @@ def probe(home: str, rounds: int) -> dict:
                 timings[name].append((time.perf_counter() - start) * 1000)
     out = {"passages": len(loaded.ids), "bm25_load_s": round(load_s, 2), "questions": len(items),
            "recall_at_5": round(found / len(items), 3),
+           "recall_at_5_naming_ssc": f"{round(found_naming / naming, 3) if naming else None} ({naming} questions)",
+           "rss_after_load_mb": rss_loaded, "rss_end_mb": rss_mb(),
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     for name, values in timings.items():
         out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = pct(values, 0.5), pct(values, 0.95)
@@ -184,7 +197,8 @@ def write(results: dict, out: Path) -> None:
     (out / "scale.json").write_text(json.dumps(results, indent=1))
     cols = ["size", "recall_at_5", "hybrid_p50_ms", "hybrid_p95_ms", "first_answer_p95_ms", "answer_p50_ms",
             "answer_p95_ms", "dense_p95_ms",
-            "bm25_p95_ms", "ingest_passages_per_s", "bm25_build_s", "bm25_load_s", "peak_rss_mb", "disk_mb"]
+            "bm25_p95_ms", "ingest_passages_per_s", "bm25_build_s", "bm25_load_s", "rss_after_load_mb", "peak_rss_mb",
+            "disk_mb", "recall_at_5_naming_ssc"]
     rows = results["rows"] + ([{**results["server"], "size": f"{results['server']['size']} (server)"}]
                               if "server" in results else [])
     lines = [f"Machine: {results['machine']}. Embedding alone: {results['embedding_only_passages_per_s']} "

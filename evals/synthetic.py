@@ -27,7 +27,7 @@ DISEASES = ["rheumatoid arthritis", "systemic lupus erythematosus", "multiple sc
             "psoriatic arthritis", "ulcerative colitis", "neuromyelitis optica"]
 THERAPIES = ["autologous HSCT", "mesenchymal stromal cells", "CAR-T cells", "rituximab", "tocilizumab",
              "cyclophosphamide", "mycophenolate", "abatacept"]
-_SSC = re.compile(r"\b(diffuse cutaneous |limited cutaneous )?(systemic sclerosis|scleroderma|dcSSc|lcSSc|SSc)\b", re.I)
+SSC = re.compile(r"\b(diffuse cutaneous |limited cutaneous )?(systemic sclerosis|scleroderma|dcSSc|lcSSc|SSc)\b", re.I)
 _ACRONYM = re.compile(r"\b(SCOT|ASTIS|ASSIST|UPSIDE|CARE|EUSTAR|EBMT|EULAR)\b")
 _NAME = re.compile(r"(?<=[a-z,;:(] )[A-Z][a-z]{2,}(?:'s)?|Dr\.?\s?[A-Z][a-z]+")  # Hudson, Victoria, Dr.Oracle
 NAMES = ["Alvarez", "Okafor", "Lindqvist", "Tanaka", "Moreau", "Kowalski", "Haddad", "Brennan", "Costa", "Ivanova",
@@ -51,7 +51,7 @@ def variant(sentence: str, disease: str) -> str:
     def rename(match: re.Match) -> str:
         digest = hashlib.sha256(f"{disease}|{match.group(0)}".encode()).digest()
         return NAMES[digest[0] % len(NAMES)]
-    return _SSC.sub(disease, _NAME.sub(rename, sentence))
+    return SSC.sub(disease, _NAME.sub(rename, sentence))
 
 
 def perturb(text: str, rng: random.Random) -> str:
