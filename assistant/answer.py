@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
-from .audience import (INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, disclaimer, prompt_text,
+from .audience import (DOSE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, disclaimer, prompt_text,
                        section_group, section_title, simplify)
 from .chat import standalone
 from .config import MAX_QUESTION_CHARS, Settings
@@ -86,6 +86,8 @@ class ExtractiveEngine:
         state["answerability"] = state["scope"]["score"]
         if state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
+        elif self.scope.dose_missing(state["standalone"], [c.text for c in candidates]):
+            state["refusal"] = DOSE_REFUSAL[state["mode"]]
         else:
             state["chosen"] = select(candidates, self.settings.max_sentences, focused=state["focus"])
             if state["mode"] == "patient":

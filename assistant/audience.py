@@ -27,6 +27,11 @@ REFUSAL = {
                  "going beyond them.",
     "patient": "I'm sorry, my sources do not cover this question, so I can't answer it.",
 }
+DOSE_REFUSAL = {
+    "clinician": "The sources in this knowledge base do not state a dose for this, and I do not give doses that they "
+                 "do not contain.",
+    "patient": "I'm sorry, my sources do not say what dose to use for this. Please ask your doctor or pharmacist.",
+}
 INSTRUCTION_REFUSAL = ("I answer only from the sources in this knowledge base and cannot follow instructions to set "
                        "them aside or to take on another role.")
 

@@ -12,6 +12,7 @@ Three signals, combined and compared with one calibrated threshold (`Settings.mi
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from .lexicon import Lexicon
 from .schema import Hit
 from .text import stem, stems
 
+ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how (much|many (mg|milligrams?|tablets?|pills?)) )", re.I)
+DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?)(\s?/\s?(kg|m2|m²|day|week))?\b", re.I)
+DOSE_SHARE = 0.5
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
     import textstat
@@ -51,18 +55,24 @@ class Scope:
 
     def shares(self, question: str, passage_ids: list[str]) -> dict[str, float]:
         """For each passage, the share of the question's weighted terms it contains."""
+        return {pid: self.share(question, self.loaded.terms(pid)) for pid in passage_ids}
+
+    def share(self, question: str, terms: set[str]) -> float:
+        """The share of the question's terms, weighted by their rarity, that a set of stems contains."""
         from .text import content_terms
 
         words = list(dict.fromkeys(content_terms(question)))
         if not words:
-            return {pid: 0.0 for pid in passage_ids}
+            return 0.0
         weights = [self.weight(stem(w), w) for w in words]
-        total = sum(weights)
-        out = {}
-        for pid in passage_ids:
-            terms = self.loaded.terms(pid)
-            out[pid] = sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms) / total
-        return out
+        return sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms) / sum(weights)
+
+    def dose_missing(self, question: str, sentences: list[str]) -> bool:
+        """A question that asks for a dose is covered only by a sentence that states one and shares most of the
+        question's specific terms (the drug, the regimen): we never give a dose our sources do not state."""
+        if not ASKS_DOSE.search(question):
+            return False
+        return not any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences)
 
     def coverage(self, question: str, hits: list[Hit]) -> float:
         """The best share of the question's weighted terms that a single retrieved passage contains."""

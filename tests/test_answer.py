@@ -98,3 +98,22 @@ def test_bad_questions_raise_clear_errors(engine, question):
 def test_unknown_mode_rejected(engine):
     with pytest.raises(ValueError, match="mode"):
         engine.answer("What is AHSCT?", mode="doctor")
+
+
+def test_a_dose_is_answered_only_from_a_sentence_that_states_it(engine):
+    scope = engine.scope
+    stated = ["The transplant arm received cyclophosphamide 120 mg/kg before the graft."]
+    assert scope.dose_missing("What methotrexate dose should be used for the skin?", stated)
+    assert not scope.dose_missing("What cyclophosphamide dose did the transplant arm receive?", stated)
+    assert scope.dose_missing("What cyclophosphamide dose did the transplant arm receive?",
+                              ["The transplant arm received cyclophosphamide before the graft."])  # no dose stated
+    assert not scope.dose_missing("What did the transplant arm receive?", [])  # not a dose question
+
+
+def test_a_dose_question_the_sources_cannot_answer_is_declined(engine):
+    from assistant.audience import DOSE_REFUSAL
+
+    answer = engine.answer("What weekly methotrexate dose should follow autologous stem cell transplantation "
+                           "in the fixture trial?")
+    assert answer.refused and not answer.sections
+    assert DOSE_REFUSAL["clinician"] in answer.message or "do not cover" in answer.message
