@@ -55,8 +55,8 @@ class ExtractiveEngine:
 
     # -- steps -------------------------------------------------------------------------------
     def _retrieve(self, state: dict) -> dict:
-        lexicon = self.retriever.lexicon
-        query = standalone(state["question"], state["history"], lexicon)
+        # a standalone question made elsewhere (the generative engine's model) wins over the rule's
+        query = state.get("standalone") or standalone(state["question"], state["history"], self.retriever.lexicon)
         state["standalone"] = query
         if has_instructions(state["question"]):
             state["refusal"] = INSTRUCTION_REFUSAL

@@ -1,7 +1,8 @@
 """Conversations: follow-up questions rewritten to stand alone before retrieval.
 
 The extractive engine uses a rule: a question that leans on the previous turn ("and its risks?",
-"what about MSCs?") borrows that turn's topic terms (therapies, trials, conditions)."""
+"what about MSCs?") borrows that turn's topic terms (therapies, trials, conditions). The generative
+engine asks its model first (`generate.py`) and falls back to this rule."""
 
 from __future__ import annotations
 

@@ -1,16 +1,21 @@
 """The generative answer engine: a language model writes the answer from the retrieved passages, and
 guardrails outside the model keep only what those passages support.
 
-It composes with the extractive engine rather than replacing it: the same follow-up rewrite, retrieval,
-scope decision and refusal (when the extractive engine would refuse, this one refuses), then
-prompt | model (LangChain runnables, prompts in prompts/: the fixed system prompt first, so the runtime
-can reuse its cached prefix) streamed token by token, and every sentence checked as it completes
-(`guard.py`). When too little survives, the answer is the extractive one, marked as a fallback."""
+It composes with the extractive engine rather than replacing it: the same retrieval, scope decision and
+refusal (when the extractive engine would refuse, this one refuses), then prompt | model (LangChain
+runnables, prompts in prompts/: the fixed system prompt first, so the runtime can reuse its cached prefix)
+streamed token by token, and every sentence checked as it completes (`guard.py`). When too little
+survives, the answer is the extractive one, marked as a fallback.
+
+A follow-up is first rewritten to stand alone by the model (prompts/rewrite.md, after the same system
+prompt so the cached prefix survives); when its output fails `guard.check_rewrite` or the model errors,
+the extractive engine's rule-based rewrite is used. `timings_ms` says which: `model_rewrite_ms` (the
+model's rewrite was used) or `model_rewrite_rejected_ms` (it was not, the rule's was)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,11 +24,13 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from .answer import ExtractiveEngine, check_question
 from .audience import check_mode, prompt_text
+from .chat import is_follow_up
 from .config import Settings
-from .guard import Checked, Guard, SentenceStream
+from .guard import Checked, Guard, SentenceStream, check_rewrite
 from .index import Store
 from .llm import LLMConfig, chat_model
 from .schema import MODES, Answer, Hit
+from .select import Candidate
 from .support import SupportChecker
 from .text import split_sentences
 
@@ -42,10 +49,33 @@ class Event:
     data: dict = field(default_factory=dict)
 
 
+@dataclass
+class Rewrite:
+    """How a follow-up was made to stand alone: by the model, or by the rule (the model not asked, or its
+    output rejected: `reason`)."""
+
+    text: str | None = None  # the model's standalone question; None: the rule's
+    reason: str | None = None
+    ms: float | None = None  # time spent asking the model
+
+    @property
+    def by(self) -> str:
+        return "model" if self.text else "rule"
+
+
+def _after_system(prompts_dir: Path, name: str) -> ChatPromptTemplate:
+    return ChatPromptTemplate.from_messages([("system", prompt_text(prompts_dir, "system")),
+                                             ("human", prompt_text(prompts_dir, name))])
+
+
 def load_prompt(prompts_dir: Path, mode: str) -> ChatPromptTemplate:
     """The fixed system prompt, then the mode's instructions with the passages and the question."""
-    return ChatPromptTemplate.from_messages([("system", prompt_text(prompts_dir, "system")),
-                                             ("human", prompt_text(prompts_dir, check_mode(mode)))])
+    return _after_system(prompts_dir, check_mode(mode))
+
+
+def load_rewrite_prompt(prompts_dir: Path) -> ChatPromptTemplate:
+    """The same fixed system prompt (its cached prefix serves the answer next), then the rewrite request."""
+    return _after_system(prompts_dir, "rewrite")
 
 
 def format_passages(given: list[Hit]) -> str:
@@ -59,6 +89,19 @@ def format_passages(given: list[Hit]) -> str:
         text = " ".join(_cited(sentence, n) for sentence in split_sentences(hit.passage.text))
         blocks.append(f"[{n}] ({', '.join(flags)}) {src.title}\n{text}")
     return "\n\n".join(blocks)
+
+
+def excerpts(chosen: list[Candidate], limit: int) -> list[Hit]:
+    """The passages of the chosen sentences (in order of their first one, at most `limit`), each cut to its
+    chosen sentences in reading order: the text the model is given, cites and is checked against."""
+    by_passage: dict[str, list[Candidate]] = {}
+    for cand in chosen:
+        by_passage.setdefault(cand.passage.id, []).append(cand)
+    out = []
+    for picks in list(by_passage.values())[:limit]:
+        text = " ".join(c.text for c in sorted(picks, key=lambda c: c.position))
+        out.append(Hit(replace(picks[0].passage, text=text), picks[0].source, 0.0))
+    return out
 
 
 def _cited(sentence: str, n: int) -> str:
@@ -81,6 +124,8 @@ class GenerativeEngine:
         self.checker = SupportChecker(store.embeddings, self.retriever.lexicon)
         self.chains = {mode: load_prompt(settings.prompts_dir, mode) | self.model | StrOutputParser()
                        for mode in MODES}
+        rewriter_model = self.model.bind(max_tokens=self.config.rewrite_tokens)
+        self.rewriter = load_rewrite_prompt(settings.prompts_dir) | rewriter_model | StrOutputParser()
 
     def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Answer:
@@ -95,8 +140,9 @@ class GenerativeEngine:
         if state.get("refusal"):
             yield Event("answer", answer=self._extractive_answer(state, self.name))
             return
-        query = state["standalone"]
-        yield Event("context", data={"passages": [h.passage.id for h in given], "question": query})
+        query, rewrite = state["standalone"], state["rewrite"]
+        yield Event("context", data={"passages": [h.passage.id for h in given], "question": query,
+                                     "rewrite": rewrite.by, "rewrite_rejected": rewrite.reason})
         guard = Guard(given, self.checker)
         checked: list[Checked] = []
         splitter, tokens, t = SentenceStream(), 0, time.perf_counter()
@@ -115,16 +161,37 @@ class GenerativeEngine:
 
     def context(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                 where: dict | None = None) -> tuple[dict, list[Hit]]:
-        """The extractive engine's follow-up rewrite, retrieval and scope decision, and the passages that
-        the model will be given (none when the question is refused)."""
+        """The follow-up rewrite (`rewrite`), the extractive engine's retrieval and scope decision, and the
+        passages that the model will be given (none when the question is refused)."""
         state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
                  "where": where, "t0": time.perf_counter(), "timings": {}}
+        rewrite = state["rewrite"] = self.rewrite(state["question"], state["history"])
+        if rewrite.ms is not None:
+            state["timings"]["model_rewrite_ms" if rewrite.text else "model_rewrite_rejected_ms"] = rewrite.ms
+        state["standalone"] = rewrite.text  # None: the extractive engine's rule rewrites
         state = self.extractive._select(self.extractive._retrieve(state))
         return state, [] if state.get("refusal") else self.passages(state)
 
+    def rewrite(self, question: str, history: list[str]) -> Rewrite:
+        """The model's standalone version of a follow-up when there is history and the question leans on it,
+        if it passes `check_rewrite`; otherwise (or when the model errors) the rule-based rewrite is used."""
+        if not history or not is_follow_up(question):
+            return Rewrite()
+        t = time.perf_counter()
+        try:
+            earlier = "\n".join(f"- {q}" for q in history[-3:])
+            output = self.rewriter.invoke({"history": earlier, "question": question})
+            text, reason = check_rewrite(question, history, output)
+        except Exception as exc:  # noqa: BLE001 - whatever fails in the model, the rule still rewrites
+            text, reason = None, f"model error: {type(exc).__name__}"
+        return Rewrite(text, reason, round((time.perf_counter() - t) * 1000, 1))
+
     def passages(self, state: dict) -> list[Hit]:
         """The passages of the sentences the extractive engine chose first (the best evidence), then the
-        top retrieved passages, up to `LLMConfig.passages`."""
+        top retrieved passages, up to `LLMConfig.passages`; with `LLMConfig.excerpts`, only the first ones,
+        cut to their chosen sentences."""
+        if self.config.excerpts and state.get("chosen"):
+            return excerpts(state["chosen"], self.config.passages)
         by_id = {h.passage.id: h for h in state["hits"]}
         ordered = [by_id.get(c.passage.id) or Hit(c.passage, c.source, 0.0) for c in state.get("chosen", [])]
         out, seen = [], set()

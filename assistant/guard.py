@@ -6,7 +6,10 @@ A generated sentence is kept only when all of these hold:
 - every number in it appears in the passages it cites;
 - the support check (`SupportChecker`) finds it supported by those passages.
 Kept sentences are then grouped into sections by the kind of source they cite and their citations are
-renumbered to the answer's reference list (sources numbered by first use)."""
+renumbered to the answer's reference list (sources numbered by first use).
+
+A follow-up rewritten by the model (`check_rewrite`) is used for retrieval only when it is one question of
+reasonable length that keeps the question's words and names something from the conversation."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from .audience import SECTION_ORDER, section_group, section_title
 from .schema import Hit, Reference, Section, Sentence
 from .support import SupportChecker
-from .text import content_terms, has_instructions, split_sentences
+from .text import content_terms, has_instructions, split_sentences, stems, words
 
 CITATION = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]", re.I)
 # A citation written after the full stop belongs to the sentence before it: "... 79%. [1]" -> "... 79% [1]."
@@ -25,6 +28,7 @@ _MARKUP = re.compile(r"^\s*(?:#+|[-*•]|\d+[.)])\s+|\*\*|__")
 _HEADING = re.compile(r"^(from (the )?(guidelines?|research|other sources)|what the (guidelines say|research found)|"
                       r"from other sources.*|answer|references?|sources?)\W*$", re.I)
 MIN_TERMS = 3  # a sentence with fewer content words is not a claim ("PWNED", "Yes.")
+_REWRITE_LABEL = re.compile(r"^(?:(?:standalone|rewritten|rephrased|last)\s+)?question\s*:\s*", re.I)
 
 
 @dataclass
@@ -139,3 +143,24 @@ class Guard:
             sections.append(section)
         return sections, refs
 
+
+def check_rewrite(question: str, history: list[str], output: str) -> tuple[str | None, str | None]:
+    """The model's standalone version of a follow-up (its first line, without a label or quotes), or None and
+    why it is rejected: empty, too long (over 3 times the question's words + 30), more than one question, none
+    of the question's content words, nothing from the earlier questions, or instruction-like."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    text = _REWRITE_LABEL.sub("", _MARKUP.sub("", lines[0]).strip()).strip(" \"'“”`*") if lines else ""
+    own, said = set(stems(question)), set(stems(text))
+    if not text:
+        return None, "empty"
+    if len(words(text)) > 3 * len(words(question)) + 30:
+        return None, "too long"
+    if text.count("?") > 1:
+        return None, "more than one question"
+    if own and not own & said:
+        return None, "none of the question's words"
+    if not said & (set(stems(" ".join(history))) - own):
+        return None, "nothing from the conversation"
+    if has_instructions(text):
+        return None, "instruction-like text"
+    return text, None

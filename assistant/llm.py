@@ -49,6 +49,10 @@ class LLMConfig:
     n_threads: int = field(default_factory=lambda: _env_int("ASSISTANT_LLM_THREADS", os.cpu_count() or 2))
     max_tokens: int = field(default_factory=lambda: _env_int("ASSISTANT_LLM_MAX_TOKENS", 320))
     passages: int = field(default_factory=lambda: _env_int("ASSISTANT_LLM_PASSAGES", 4))  # handed to the model
+    # only the sentences the extractive engine chose from each passage: a shorter prompt, a faster first token
+    excerpts: bool = field(default_factory=lambda: bool(_env_int("ASSISTANT_LLM_EXCERPTS", 0)))
+    rewrite_tokens: int = field(default_factory=lambda: _env_int("ASSISTANT_LLM_REWRITE_TOKENS", 48))  # a follow-up
+    n_batch: int = field(default_factory=lambda: _env_int("ASSISTANT_LLM_BATCH", 512))  # prompt tokens per step
     temperature: float = 0.0  # greedy: the same passages give the same answer
     timeout: float = 300.0  # seconds, for a remote endpoint
 
@@ -127,7 +131,7 @@ def chat_model(config: LLMConfig, home: Path):
     path = config.model_path or qwen_path(home)
     if not Path(path).is_file():
         raise LLMUnavailable(f"no model file at {path}")
-    return ChatLlamaCpp(model_path=str(path), n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=512,
-                        max_tokens=config.max_tokens, temperature=config.temperature, repeat_penalty=1.0,
-                        seed=0, verbose=False, streaming=True)
+    return ChatLlamaCpp(model_path=str(path), n_ctx=config.n_ctx, n_threads=config.n_threads,
+                        n_batch=config.n_batch, max_tokens=config.max_tokens, temperature=config.temperature,
+                        repeat_penalty=1.0, seed=0, verbose=False, streaming=True)
 
