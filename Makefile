@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test index bench bench-scale clean
+.PHONY: run test test-llm index bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium) || echo "chromium unavailable: UI tests will be skipped"
 	$(BIN)/python -m pytest -q
+
+# The generative engine's tests need the optional extra (llama-cpp-python compiles for ~9 minutes once);
+# `make test` skips them, saying so.
+test-llm: $(STAMP)
+	$(BIN)/pip install -q -e '.[llm]'
+	$(BIN)/python -m pytest -q tests/test_llm.py tests/test_support.py
 
 index: $(STAMP)
 	$(BIN)/assistant index
