@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +44,14 @@ def disk_mb(folder: Path) -> float:
 def rss_mb() -> float:
     """Resident memory now (peak memory is `ru_maxrss`)."""
     return round(int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike `ru_maxrss`, not inherited from the parent that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def probe(home: str, rounds: int) -> dict:
@@ -90,7 +97,7 @@ def probe(home: str, rounds: int) -> dict:
            "recall_at_5": round(found / len(items), 3),
            "recall_at_5_naming_ssc": f"{round(found_naming / naming, 3) if naming else None} ({naming} questions)",
            "rss_after_load_mb": rss_loaded, "rss_end_mb": rss_mb(),
-           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+           "peak_rss_mb": peak_rss_mb()}
     for name, values in timings.items():
         out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = pct(values, 0.5), pct(values, 0.95)
     return out
