@@ -17,7 +17,7 @@ from .lexicon import Lexicon
 from .text import STOPWORDS, numbers, split_sentences, stem, stems, words
 
 _NEGATION = re.compile(r"\b(?:not|no|never|without|neither|nor|none|cannot|failed to)\b|\b([a-z]+)-free\b", re.I)
-_CLAUSE_END = re.compile(r"[,;:.()]|\b(?:and|but|while|whereas|although)\b", re.I)
+_CLAUSE_END = re.compile(r"[;:()]|[,.](?!\d)|\b(?:and|but|while|whereas|although)\b", re.I)  # not '0.52', '1,327'
 # a negation applies to the words after it up to one of these (once it has a word): 'no events | were recorded |
 # during follow-up'
 _SCOPE_STOP = frozenset("at in after during of for with from by among before within compared over than to "
@@ -46,7 +46,7 @@ class SupportChecker:
         # plain words that name a concept with a negation word in it ("survival without serious events" is
         # event-free survival): put back into the term before looking for negations, so neither is a denial
         self._lay_terms = [(re.compile(re.escape(lay), re.I), term) for term, lay in lexicon.lay.items()
-                           if _NEGATION.search(lay) and not _NEGATION.search(term)]
+                           if _NEGATION.search(lay)]
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts, each embedded once per checker (passages recur across sentences and questions)."""

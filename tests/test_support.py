@@ -65,3 +65,11 @@ def test_a_denial_is_settled_by_a_passage_sentence_almost_as_close(checker):
     said = ["Transplantation did not improve event-free survival in the SCOT trial.",
             "Transplantation was compared with cyclophosphamide in the SCOT trial."]
     assert not checker._polarity_ok(improved, said, np.array([0.90, 0.89]))
+
+
+def test_a_figure_denied_contradicts_and_a_lay_rewording_does_not(checker):
+    passage = ("In the ASTIS trial, the event-free survival (EFS) hazard ratio (HR) was 0.52 at 1 year "
+               "(95% confidence interval 0.28-0.96).")
+    assert not checker.check("In the ASTIS trial, the event-free survival hazard ratio was not 0.52.", [passage]).supported
+    plain = "In the ASTIS trial, the survival without serious events hazard ratio was 0.52 at 1 year."
+    assert checker.check(plain, [passage]).supported  # the patient wording of 'event-free survival'
