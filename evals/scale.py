@@ -204,8 +204,8 @@ def write(results: dict, out: Path) -> None:
     (out / "scale.json").write_text(json.dumps(results, indent=1))
     cols = ["size", "recall_at_5", "hybrid_p50_ms", "hybrid_p95_ms", "first_answer_p95_ms", "answer_p50_ms",
             "answer_p95_ms", "dense_p95_ms",
-            "bm25_p95_ms", "ingest_passages_per_s", "bm25_build_s", "bm25_load_s", "rss_after_load_mb", "peak_rss_mb",
-            "disk_mb", "recall_at_5_naming_ssc"]
+            "bm25_p95_ms", "ingest_passages_per_s", "bm25_build_s", "bm25_load_s", "rss_after_load_mb", "rss_end_mb",
+            "peak_rss_mb", "disk_mb", "recall_at_5_naming_ssc"]
     rows = results["rows"] + ([{**results["server"], "size": f"{results['server']['size']} (server)"}]
                               if "server" in results else [])
     lines = [f"Machine: {results['machine']}. Embedding alone: {results['embedding_only_passages_per_s']} "
