@@ -12,8 +12,8 @@ from functools import cached_property
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
-from .audience import (DOSE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode, disclaimer, prompt_text,
-                       section_group, section_title, simplify)
+from .audience import (DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode,
+                       disclaimer, prompt_text, section_group, section_title, simplify)
 from .chat import standalone
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
@@ -84,7 +84,9 @@ class ExtractiveEngine:
         state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],
                                                    state["found"], best_sentence)
         state["answerability"] = state["scope"]["score"]
-        if state["answerability"] < self.settings.min_answerability:
+        if self.scope.after_sources(state["question"]):
+            state["refusal"] = FUTURE_REFUSAL[state["mode"]]
+        elif state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
         elif self.scope.dose_missing(state["standalone"], [c.text for c in candidates]):
             state["refusal"] = DOSE_REFUSAL[state["mode"]]

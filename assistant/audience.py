@@ -32,6 +32,11 @@ DOSE_REFUSAL = {
                  "do not contain.",
     "patient": "I'm sorry, my sources do not say what dose to use for this. Please ask your doctor or pharmacist.",
 }
+FUTURE_REFUSAL = {
+    "clinician": "The question asks about a time after the newest source in this knowledge base, so its sources "
+                 "cannot answer it.",
+    "patient": "I'm sorry, this asks about a time after my newest source was written, so my sources can't answer it.",
+}
 INSTRUCTION_REFUSAL = ("I answer only from the sources in this knowledge base and cannot follow instructions to set "
                        "them aside or to take on another role.")
 

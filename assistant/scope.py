@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from .text import stem, stems
 ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how (much|many (mg|milligrams?|tablets?|pills?)) )", re.I)
 DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?)(\s?/\s?(kg|m2|m²|day|week))?\b", re.I)
 DOSE_SHARE = 0.5
+YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
     import textstat
@@ -66,6 +68,13 @@ class Scope:
             return 0.0
         weights = [self.weight(stem(w), w) for w in words]
         return sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms) / sum(weights)
+
+    def after_sources(self, question: str) -> int | None:
+        """A future year the question asks about (after this year and after the newest source): no source
+        can speak of it. A year a patient lives in ('diagnosed in 2026') is not future."""
+        newest = max((s.year for s in self.loaded.sources.values() if s.year), default=0)
+        later = [int(y) for y in YEAR.findall(question) if int(y) > max(newest, date.today().year)]
+        return max(later) if later else None
 
     def dose_missing(self, question: str, sentences: list[str]) -> bool:
         """A question that asks for a dose is covered only by a sentence that states one and shares most of the

@@ -117,3 +117,11 @@ def test_a_dose_question_the_sources_cannot_answer_is_declined(engine):
                            "in the fixture trial?")
     assert answer.refused and not answer.sections
     assert DOSE_REFUSAL["clinician"] in answer.message or "do not cover" in answer.message
+
+
+def test_a_question_about_a_future_year_is_declined(engine):
+    from assistant.audience import FUTURE_REFUSAL
+
+    answer = engine.answer("Will autologous stem cell transplantation be the standard treatment by 2090?")
+    assert answer.refused and FUTURE_REFUSAL["clinician"] in answer.message
+    assert engine.scope.after_sources("What did the fixture trial report in 2018?") is None
