@@ -79,10 +79,21 @@ def _needless(inner: str) -> bool:
         p and (p.isupper() or any(c.isupper() for c in p[1:])) for p in pieces)
 
 
+def _clauses(sentence: str, min_words: int = 7) -> list[str]:
+    """A sentence of two long clauses joined by ', and' or ', but' as two sentences ('but' kept): shorter
+    sentences read easier. A list ('A, B, and C') has a short last part and stays whole."""
+    for joint, keep in ((", and ", ""), (", but ", "but ")):
+        head, sep, tail = sentence.partition(joint)
+        if sep and len(head.split()) >= min_words and len(tail.split()) >= min_words:
+            return [head.rstrip(",") + ".", *_clauses(keep + tail, min_words)]
+    return [sentence]
+
+
 def simplify(text: str, plain) -> str:
     """Plain words for patients: statistics and abbreviation brackets dropped, jargon swapped, long
     sentences split. It only removes or renames, never adds a claim, so the cited passage still supports it."""
     text = _PAREN.sub(lambda m: "" if _needless(m.group(1)) else m.group(0), text)
     parts = [p.strip() for p in re.split(r";\s+|:\s+(?=[a-z0-9])", plain(text)) if p.strip()]
+    parts = [q for part in parts for q in _clauses(part)]
     parts = [p[0].upper() + p[1:] for p in parts]
     return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)

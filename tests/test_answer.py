@@ -125,3 +125,14 @@ def test_a_question_about_a_future_year_is_declined(engine):
     answer = engine.answer("Will autologous stem cell transplantation be the standard treatment by 2090?")
     assert answer.refused and FUTURE_REFUSAL["clinician"] in answer.message
     assert engine.scope.after_sources("What did the fixture trial report in 2018?") is None
+
+
+def test_patient_wording_splits_two_long_clauses_but_not_a_list():
+    from assistant.audience import simplify
+
+    long = ("In the trial, event-free survival at 54 months was 79% after the transplant, but more patients "
+            "in the transplant group had serious infections in the first year.")
+    assert simplify(long, lambda t: t) == ("In the trial, event-free survival at 54 months was 79% after the "
+                                           "transplant. But more patients in the transplant group had serious "
+                                           "infections in the first year.")
+    assert simplify("Patients received cyclophosphamide, ATG, and G-CSF.", lambda t: t).count(".") == 1
