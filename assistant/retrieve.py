@@ -107,7 +107,9 @@ class HybridRetriever(BaseRetriever):
         """The BM25 ranking: ids of the best `fetch_k` passages that contain a query term and pass the filter."""
         loaded = self.store.loaded
         q_terms = stems(self.lexicon.expand(query))
-        scores = loaded.bm25.get_scores(q_terms) if q_terms else np.zeros(len(loaded.ids))
+        if not q_terms or not loaded.ids:
+            return []
+        scores = loaded.bm25.get_scores(q_terms)
         wanted = min(len(scores), self.fetch_k * (4 if where else 1))  # room for what the filter drops
         while True:
             top = np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else np.arange(len(scores))
