@@ -37,9 +37,8 @@ class Scope:
     def __init__(self, loaded: Loaded, lexicon: Lexicon, background: np.ndarray | None = None):
         self.loaded, self.lexicon = loaded, lexicon
         self.background = background if background is not None and len(background) else None
-        n = max(1, len(loaded.ids))
-        self.unseen = math.log((n + 1) / 0.5)
-        self.n = n
+        self.n = max(1, len(loaded.ids))
+        self.unseen = math.log((self.n + 1) / 0.5)
         self._idf: dict[str, float] = {}
         self._alternatives: dict[str, set[str]] = {}
 
@@ -57,17 +56,23 @@ class Scope:
 
     def shares(self, question: str, passage_ids: list[str]) -> dict[str, float]:
         """For each passage, the share of the question's weighted terms it contains."""
-        return {pid: self.share(question, self.loaded.terms(pid)) for pid in passage_ids}
+        weighted = self._weighted(question)
+        return {pid: self._share(weighted, self.loaded.terms(pid)) for pid in passage_ids}
 
     def share(self, question: str, terms: set[str]) -> float:
         """The share of the question's terms, weighted by their rarity, that a set of stems contains."""
+        return self._share(self._weighted(question), terms)
+
+    def _weighted(self, question: str) -> list[tuple[set[str], float]]:
+        """The question's content words, as their alternative stems and their weight."""
         from .text import content_terms
 
-        words = list(dict.fromkeys(content_terms(question)))
-        if not words:
-            return 0.0
-        weights = [self.weight(stem(w), w) for w in words]
-        return sum(wt for w, wt in zip(words, weights) if self.alternatives(w) & terms) / sum(weights)
+        return [(self.alternatives(w), self.weight(stem(w), w)) for w in dict.fromkeys(content_terms(question))]
+
+    @staticmethod
+    def _share(weighted: list[tuple[set[str], float]], terms: set[str]) -> float:
+        total = sum(wt for _, wt in weighted)
+        return sum(wt for alts, wt in weighted if alts & terms) / total if total else 0.0
 
     def after_sources(self, question: str) -> int | None:
         """A future year the question asks about (after this year and after the newest source): no source
