@@ -139,13 +139,13 @@ def test_instructions_in_a_document_are_flagged(tmp_path, home_store):
 
 def test_killed_ingest_leaves_no_half_source(tmp_path, home_store):
     own, index = home_store
-    big = write(tmp_path, "big.txt", " ".join(f"Paragraph {i}: {TEXT}" for i in range(600)))
+    big = write(tmp_path, "big.txt", " ".join(f"Paragraph {i}: {TEXT}" for i in range(3000)))  # ~10 s of embedding
     cmd = [sys.executable, "-m", "assistant.cli", "--home", str(own.home), "--corpus", str(own.corpus_dir),
            "ingest", str(big), "--kind", "research", "--title", "Big"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     for line in proc.stderr:  # wait until it is writing, then kill it without warning
         if line.startswith("ingesting"):
-            time.sleep(3)
+            time.sleep(1.5)
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
