@@ -77,8 +77,7 @@ class ExtractiveEngine:
         t = time.perf_counter()
         hits: list[Hit] = state["hits"]
         loaded = self.store.loaded
-        state["focus"] = focus(state["standalone"], loaded.source_names,
-                               {sid: src.year for sid, src in loaded.sources.items()})
+        state["focus"] = focus(state["standalone"], loaded.named_by, loaded.sources)
         candidates = self._score(state["standalone"], state["qvec"], hits, state["focus"])
         best_sentence = max((c.similarity for c in candidates), default=0.0)
         state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],

@@ -146,3 +146,11 @@ class Loaded:
         return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency(n) <= common}
                 for sid, names in raw.items()}
 
+    @cached_property
+    def named_by(self) -> dict[str, set[str]]:
+        """A name's stem -> the sources it names (the inverse of `source_names`)."""
+        out: dict[str, set[str]] = {}
+        for sid, names in self.source_names.items():
+            for name in names:
+                out.setdefault(name, set()).add(sid)
+        return out

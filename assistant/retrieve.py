@@ -18,6 +18,7 @@ from .index import Store
 from .loaded import store_id
 from .lexicon import Lexicon, load_lexicon
 from .schema import Hit
+from .select import focus
 from .text import stems
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = 60
     where: dict | None = None
     coverage_weight: float = 2.0
+    name_weight: float = 1.0
 
     @cached_property
     def terms_weigher(self):
@@ -147,10 +149,16 @@ class HybridRetriever(BaseRetriever):
         for ranking in (dense_ids, bm25_ids):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        if self.coverage_weight:  # a passage with all the question's rare terms counts as a first rank
+        if self.coverage_weight:  # a passage with all the question's rare terms counts as a first rank more
             loaded.passages(list(fused))
             for pid, share in self.terms_weigher.shares(query, list(fused)).items():
                 fused[pid] += self.coverage_weight * share / (self.rrf_k + 1)
+        named = focus(query, loaded.named_by, loaded.sources)  # a trial, author or society the question names
+        best: dict[str, str] = {}  # its best passage counts as one first rank more; the others compete as they are
+        for pid in sorted(fused, key=fused.get, reverse=True):
+            if (sid := pid.split("#", 1)[0]) in named and sid not in best:
+                best[sid] = pid
+                fused[pid] += self.name_weight * named[sid] / (self.rrf_k + 1)
         top = sorted(fused, key=fused.get, reverse=True)[:k]
         missing = [pid for pid in top if pid not in cosine]
         if missing:

@@ -38,15 +38,11 @@ class Candidate:
         return self.display or self.text
 
 
-def focus(question: str, names: dict[str, set[str]], years: dict[str, int | None]) -> dict[str, float]:
+def focus(question: str, named_by: dict[str, set[str]], sources: dict[str, Source]) -> dict[str, float]:
     """The sources a question names (a trial, an author, a society), 0.5 when it gives another year."""
-    asked = set(stems(question))
+    named = set().union(*(named_by.get(term, set()) for term in stems(question)))
     asked_years = {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", question)}
-    out = {}
-    for sid, own in names.items():
-        if own & asked:
-            out[sid] = 1.0 if not asked_years or years.get(sid) in asked_years else 0.5
-    return out
+    return {sid: 1.0 if not asked_years or sources[sid].year in asked_years else 0.5 for sid in named}
 
 
 def score(similarity: float, lexical: float, passage_rank: float, text: str, kind: str, question: str,
@@ -75,6 +71,7 @@ def select(candidates: list[Candidate], limit: int, per_source: int = 4, redunda
     if not pool:
         return []
     floor = max(0.3, relative_floor * pool[0].score)
+    pool = [c for c in pool if c.score >= floor]  # before diversity: a weak sentence never ends the choice
     chosen: list[Candidate] = []
     counts: dict[str, int] = {}
     while pool and len(chosen) < limit:
@@ -84,8 +81,6 @@ def select(candidates: list[Candidate], limit: int, per_source: int = 4, redunda
 
         best = max(pool, key=marginal)
         pool.remove(best)
-        if best.score < floor:
-            break
         cap = limit if (focused or {}).get(best.source.id) else per_source
         if any(redundant(best, s, redundancy) for s in chosen) or counts.get(best.source.id, 0) >= cap:
             continue

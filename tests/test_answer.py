@@ -136,3 +136,21 @@ def test_patient_wording_splits_two_long_clauses_but_not_a_list():
                                            "transplant. But more patients in the transplant group had serious "
                                            "infections in the first year.")
     assert simplify("Patients received cyclophosphamide, ATG, and G-CSF.", lambda t: t).count(".") == 1
+
+
+def test_a_weak_but_different_sentence_does_not_end_the_choice():
+    """Diversity re-orders the sentences worth giving; one below the relevance floor must not cut off the rest."""
+    import numpy as np
+
+    from assistant.schema import Passage, Source
+    from assistant.select import Candidate, select
+
+    source = Source(id="s", title="t", kind="research", year=2020, verified=True)
+    passage = Passage("s#p", "s", "p", "text", "clinician")
+    first, close, other = np.eye(3)
+    close = 0.85 * first + np.sqrt(1 - 0.85 ** 2) * close  # near the first sentence, but not a repeat of it
+    best = Candidate("best", passage, source, 0, first, score=1.0)
+    near = Candidate("near", passage, source, 1, close, score=0.7)  # above the floor (0.65 of the best)
+    weak = Candidate("weak", passage, source, 2, other, score=0.62)  # below it, though it says something else
+    chosen = select([best, near, weak], limit=5)
+    assert [c.text for c in chosen] == ["best", "near"]

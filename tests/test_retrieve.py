@@ -26,3 +26,34 @@ def test_is_a_langchain_retriever(store):
     docs = HybridRetriever(store=store, k=2).invoke("cardiac exclusions before transplant")
     assert docs[0].metadata["source_id"] == "guideline-b"
     assert docs[0].id.startswith("guideline-b#")
+
+
+def test_a_source_the_question_names_comes_first(tmp_path, settings, store):
+    """'What did ZEPHYR show?' is about the ZEPHYR trial, even when a review that cites it says more on the topic."""
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+
+    notes = {
+        "zephyr-2020": ("The ZEPHYR trial of cell therapy in scleroderma",
+                        "In ZEPHYR, 40 adults with early diffuse disease received the infusion. The modified Rodnan "
+                        "skin score fell by a mean of 6 points, and no infusion reaction was severe."),
+        "skin-review": ("Measuring skin in scleroderma trials: a review",
+                        "The modified Rodnan skin score is the usual skin outcome of scleroderma cell therapy trials, "
+                        "ZEPHYR among them. A fall of the skin score of 5 points or more at one year is seen as "
+                        "meaningful, and trials of cell therapy report the skin score at one year."),
+    }
+    for organ in ("lung", "kidney", "heart", "gut", "joint", "muscle"):
+        notes[f"{organ}-review"] = (f"The {organ} in systemic sclerosis", f"The {organ} is often involved in "
+                                    f"systemic sclerosis, and {organ} outcomes are measured every six months.")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for sid, (title, text) in notes.items():
+        (corpus / f"{sid}.md").write_text(f"---\nid: {sid}\ntitle: \"{title}\"\nyear: 2020\nkind: research\n"
+                                          f"verified: true\n---\n\n## Findings\n{text}\n")
+    own = Store(Settings(corpus_dir=corpus, home=tmp_path / "home", prompts_dir=settings.prompts_dir),
+                embeddings=store.embeddings)
+    own.sync(load_corpus(corpus))
+    question = "What did ZEPHYR show for the skin score at one year?"
+    assert HybridRetriever(store=own, k=3, name_weight=0.0).search(question)[0].source.id == "skin-review"
+    assert HybridRetriever(store=own, k=3).search(question)[0].source.id == "zephyr-2020"
