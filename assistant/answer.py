@@ -43,7 +43,8 @@ class ExtractiveEngine:
 
     def __init__(self, store: Store, settings: Settings):
         self.store, self.settings = store, settings
-        self.retriever = HybridRetriever(store=store, k=settings.top_k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k)
+        self.retriever = HybridRetriever(store=store, k=settings.top_k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k,
+                                         subject=settings.subject)
         self.chain = RunnableLambda(self._retrieve) | RunnableLambda(self._select) | RunnableLambda(self._compose)
         self._term_cache: dict[str, set[str]] = {}
 

@@ -44,6 +44,7 @@ class Loaded:
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _terms: dict = field(default_factory=dict, repr=False)
+    _subjects: dict = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- passages ------------------------------------------------------------------------------
@@ -114,15 +115,19 @@ class Loaded:
     def document_frequency(self, term: str) -> int:
         return len(self.rows_with(term))
 
-    def sources_with(self, terms: set[str]) -> set[str]:
-        """Sources with a passage that contains every one of these stems."""
+    def rows_with_all(self, terms: set[str]) -> np.ndarray:
+        """The BM25 rows that contain every one of these stems."""
         rows = None
         for term in terms:
             found = self.rows_with(term)
             rows = found if rows is None else np.intersect1d(rows, found)
             if not len(rows):
-                return set()
-        return {self.source_ids[i] for i in np.unique(self.source_of[rows])} if rows is not None else set()
+                break
+        return rows if rows is not None else np.empty(0, dtype=np.int64)
+
+    def sources_with(self, terms: set[str]) -> set[str]:
+        """Sources with a passage that contains every one of these stems."""
+        return {self.source_ids[i] for i in np.unique(self.source_of[self.rows_with_all(terms)])}
 
     @cached_property
     def source_names(self) -> dict[str, set[str]]:
@@ -154,3 +159,38 @@ class Loaded:
             for name in names:
                 out.setdefault(name, set()).add(sid)
         return out
+
+    def sources_naming(self, subject: str) -> set[str]:
+        """Sources with a passage (title included) that names the subject: any of its comma-separated names,
+        a phrase as a phrase ('systemic sclerosis', not 'systemic ... multiple sclerosis')."""
+        if subject not in self._subjects:
+            found: set[str] = set()
+            for name in filter(None, (n.strip() for n in subject.split(","))):
+                rows = self.rows_with_all(set(stems(name)))
+                if len(stems(name)) > 1:
+                    rows = self._saying(rows, re.compile(r"\b" + r"[\s-]+".join(map(re.escape, name.split())) + r"\b", re.I))
+                found |= {self.source_ids[i] for i in np.unique(self.source_of[rows])}
+            self._subjects[subject] = found
+        return self._subjects[subject]
+
+    def subject_rows(self, subject: str) -> np.ndarray:
+        """The BM25 rows of the sources that name the subject."""
+        key = ("rows", subject)
+        if key not in self._subjects:
+            index = {sid: i for i, sid in enumerate(self.source_ids)}
+            wanted = [index[sid] for sid in self.sources_naming(subject) if sid in index]
+            self._subjects[key] = np.flatnonzero(np.isin(self.source_of, wanted))
+        return self._subjects[key]
+
+    def _saying(self, rows: np.ndarray, phrase: re.Pattern, page: int = 5000) -> np.ndarray:
+        """The rows whose passage (with its source's title) matches a pattern: texts fetched from Chroma."""
+        keep = []
+        for start in range(0, len(rows), page):
+            chunk = rows[start:start + page]
+            pids = [self.ids[r] for r in chunk]
+            got = self.collection.get(ids=[store_id(p, self.shas[p.split("#", 1)[0]]) for p in pids],
+                                      include=["documents", "metadatas"])
+            said = {m["passage_id"] for text, m in zip(got["documents"], got["metadatas"])
+                    if phrase.search(f"{self.sources[m['source_id']].title} {text}")}
+            keep += [r for r, p in zip(chunk, pids) if p in said]
+        return np.asarray(keep, dtype=np.int64)

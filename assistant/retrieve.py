@@ -67,6 +67,9 @@ class HybridRetriever(BaseRetriever):
     where: dict | None = None
     coverage_weight: float = 2.0
     name_weight: float = 1.0
+    subject: str = ""  # see Settings.subject
+    subject_weight: float = 1.0
+    _last_scores: tuple | None = None
 
     @cached_property
     def terms_weigher(self):
@@ -107,11 +110,29 @@ class HybridRetriever(BaseRetriever):
 
     def lexical(self, query: str, where: dict | None = None) -> list[str]:
         """The BM25 ranking: ids of the best `fetch_k` passages that contain a query term and pass the filter."""
+        scores = self.bm25_scores(query)
+        return [self.store.loaded.ids[row] for row in self._best(scores, where)] if scores is not None else []
+
+    def bm25_scores(self, query: str) -> np.ndarray | None:
+        """Every passage's BM25 score for the query (the last query's are kept: `search` asks twice)."""
         loaded = self.store.loaded
         q_terms = stems(self.lexicon.expand(query))
         if not q_terms or not loaded.ids:
-            return []
+            return None
+        last = self._last_scores
+        if last is not None and last[0] is loaded and last[1] == query:
+            return last[2]
         scores = loaded.bm25.get_scores(q_terms)
+        self._last_scores = (loaded, query, scores)
+        return scores
+
+    def _best(self, scores: np.ndarray, where: dict | None, within: np.ndarray | None = None) -> list[int]:
+        """Rows of the best `fetch_k` positive scores that pass the filter (only rows `within`, if given)."""
+        loaded = self.store.loaded
+        if within is not None:
+            kept = np.zeros(len(scores), dtype=scores.dtype)
+            kept[within] = scores[within]
+            scores = kept
         wanted = min(len(scores), self.fetch_k * (4 if where else 1))  # room for what the filter drops
         while True:
             top = np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else np.arange(len(scores))
@@ -123,10 +144,20 @@ class HybridRetriever(BaseRetriever):
                 meta = {"kind": source.kind, "year": source.year,
                         "audience": "patient" if loaded.patient[row] else "clinician"}
                 if _matches(meta, where):
-                    out.append(loaded.ids[row])
+                    out.append(int(row))
             if len(out) >= self.fetch_k or wanted >= len(scores) or scores[top].min() <= 0:
                 return out
             wanted = min(len(scores), wanted * 4)
+
+    def on_subject(self, query: str, where: dict | None, have: set[str]) -> dict[str, int]:
+        """BM25's best passages among the sources on the corpus's subject that the two rankings missed (drowned
+        by passages on other subjects in a big library), with their rank in the full BM25 ranking."""
+        scores = self.bm25_scores(query)
+        if scores is None:
+            return {}
+        loaded = self.store.loaded
+        rows = [r for r in self._best(scores, where, loaded.subject_rows(self.subject)) if loaded.ids[r] not in have]
+        return {loaded.ids[r]: int(np.count_nonzero(scores > scores[r])) for r in rows}
 
     def embed(self, query: str) -> np.ndarray:
         """The query vector: the question with its abbreviations spelt out (MiniLM knows few of them)."""
@@ -149,10 +180,18 @@ class HybridRetriever(BaseRetriever):
         for ranking in (dense_ids, bm25_ids):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        if self.subject and self.subject_weight:
+            for pid, rank in self.on_subject(query, where, set(fused)).items():
+                fused[pid] = 1.0 / (self.rrf_k + rank + 1)
         if self.coverage_weight:  # a passage with all the question's rare terms counts as a first rank more
             loaded.passages(list(fused))
             for pid, share in self.terms_weigher.shares(query, list(fused)).items():
                 fused[pid] += self.coverage_weight * share / (self.rrf_k + 1)
+        if self.subject and self.subject_weight:  # on the corpus's subject: a head start of one first rank
+            about = loaded.sources_naming(self.subject)
+            for pid in fused:
+                if pid.split("#", 1)[0] in about:
+                    fused[pid] += self.subject_weight / (self.rrf_k + 1)
         named = focus(query, loaded.named_by, loaded.sources)  # a trial, author or society the question names
         best: dict[str, str] = {}  # its best passage counts as one first rank more; the others compete as they are
         for pid in sorted(fused, key=fused.get, reverse=True):

@@ -81,6 +81,10 @@ def probe(home: str, rounds: int) -> dict:
         if SSC.search(item.turns[0]):  # distractors are about other diseases: does naming it help?
             naming += 1
             found_naming += hit
+    subject, retriever.subject = retriever.subject, ""  # the same without the corpus's subject as a prior
+    plain = sum(any(s in item.sources for s in list(dict.fromkeys(h.source.id for h in retriever.search(
+        item.turns[0], k=20)))[:5]) for item in items)
+    retriever.subject = subject
     timings = {"dense": [], "bm25": [], "hybrid": [], "answer": [], "first_answer": first}
     for _ in range(rounds):
         for item in items:
@@ -96,6 +100,7 @@ def probe(home: str, rounds: int) -> dict:
     out = {"passages": len(loaded.ids), "bm25_load_s": round(load_s, 2), "questions": len(items),
            "recall_at_5": round(found / len(items), 3),
            "recall_at_5_naming_ssc": f"{round(found_naming / naming, 3) if naming else None} ({naming} questions)",
+           "recall_at_5_no_subject_prior": round(plain / len(items), 3),
            "rss_after_load_mb": rss_loaded, "rss_end_mb": rss_mb(),
            "peak_rss_mb": peak_rss_mb()}
     for name, values in timings.items():
@@ -213,7 +218,7 @@ def write(results: dict, out: Path) -> None:
     cols = ["size", "recall_at_5", "hybrid_p50_ms", "hybrid_p95_ms", "first_answer_p95_ms", "answer_p50_ms",
             "answer_p95_ms", "dense_p95_ms",
             "bm25_p95_ms", "ingest_passages_per_s", "bm25_build_s", "bm25_load_s", "rss_after_load_mb", "rss_end_mb",
-            "peak_rss_mb", "disk_mb", "recall_at_5_naming_ssc"]
+            "peak_rss_mb", "disk_mb", "recall_at_5_naming_ssc", "recall_at_5_no_subject_prior"]
     rows = results["rows"] + ([{**results["server"], "size": f"{results['server']['size']} (server)"}]
                               if "server" in results else [])
     speed = ", ".join(f"{k} {v}" for k, v in results["embedding_only_passages_per_s"].items())

@@ -30,10 +30,6 @@ def test_is_a_langchain_retriever(store):
 
 def test_a_source_the_question_names_comes_first(tmp_path, settings, store):
     """'What did ZEPHYR show?' is about the ZEPHYR trial, even when a review that cites it says more on the topic."""
-    from assistant.config import Settings
-    from assistant.corpus import load_corpus
-    from assistant.index import Store
-
     notes = {
         "zephyr-2020": ("The ZEPHYR trial of cell therapy in scleroderma",
                         "In ZEPHYR, 40 adults with early diffuse disease received the infusion. The modified Rodnan "
@@ -46,6 +42,18 @@ def test_a_source_the_question_names_comes_first(tmp_path, settings, store):
     for organ in ("lung", "kidney", "heart", "gut", "joint", "muscle"):
         notes[f"{organ}-review"] = (f"The {organ} in systemic sclerosis", f"The {organ} is often involved in "
                                     f"systemic sclerosis, and {organ} outcomes are measured every six months.")
+    own = _corpus_store(tmp_path, settings, store, notes)
+    question = "What did ZEPHYR show for the skin score at one year?"
+    assert HybridRetriever(store=own, k=3, name_weight=0.0).search(question)[0].source.id == "skin-review"
+    assert HybridRetriever(store=own, k=3).search(question)[0].source.id == "zephyr-2020"
+
+
+def _corpus_store(tmp_path, settings, store, notes: dict[str, tuple[str, str]]):
+    """A store of one-passage notes {id: (title, text)}, indexed with the real model."""
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for sid, (title, text) in notes.items():
@@ -54,6 +62,22 @@ def test_a_source_the_question_names_comes_first(tmp_path, settings, store):
     own = Store(Settings(corpus_dir=corpus, home=tmp_path / "home", prompts_dir=settings.prompts_dir),
                 embeddings=store.embeddings)
     own.sync(load_corpus(corpus))
-    question = "What did ZEPHYR show for the skin score at one year?"
-    assert HybridRetriever(store=own, k=3, name_weight=0.0).search(question)[0].source.id == "skin-review"
-    assert HybridRetriever(store=own, k=3).search(question)[0].source.id == "zephyr-2020"
+    return own
+
+
+def test_the_corpus_subject_is_found_among_many_passages_on_other_diseases(tmp_path, settings, store):
+    """A question that names no disease, in a library where passages about other diseases drown the subject's."""
+    notes = {f"lupus-{n}": (f"Transplant follow-up report {n}",
+                            f"In lupus cohort {n}, patients often had to restart immunosuppressive drugs after the "
+                            f"transplant, mostly within two years.") for n in range(25)}
+    notes["ssc-trial"] = ("A transplant trial in systemic sclerosis",
+                          "In systemic sclerosis, patients often had to restart immunosuppressive drugs after the "
+                          "transplant: 9% of them by 54 months.")
+    notes["ms-review"] = ("Systemic treatment in multiple sclerosis",  # both words, but not the phrase
+                          "Systemic immunosuppressive drugs are used before transplant in multiple sclerosis.")
+    own = _corpus_store(tmp_path, settings, store, notes)
+    assert own.loaded.sources_naming("systemic sclerosis, SSc") == {"ssc-trial"}
+    question = "How often did patients restart immunosuppressive drugs after the transplant?"
+    found = lambda subject: [h.source.id for h in HybridRetriever(store=own, k=3, fetch_k=5, subject=subject).search(question)]
+    assert "ssc-trial" not in found("")
+    assert "ssc-trial" in found("systemic sclerosis, SSc")
