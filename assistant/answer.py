@@ -19,7 +19,7 @@ from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, Hit, Reference, Section, Sentence
-from .select import Candidate, focus, for_patients, score, select
+from .select import Candidate, focus, for_patients, readable, score, select
 from .scope import Scope
 from .text import content_terms, has_instructions, stems
 
@@ -91,6 +91,8 @@ class ExtractiveEngine:
         elif self.scope.dose_missing(state["standalone"], [c.text for c in candidates]):
             state["refusal"] = DOSE_REFUSAL[state["mode"]]
         else:
+            if state["mode"] == "patient":
+                candidates = [readable(c, self.simplify) for c in candidates]
             state["chosen"] = select(candidates, self.settings.max_sentences, focused=state["focus"])
             if state["mode"] == "patient":
                 plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store), {})

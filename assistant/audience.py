@@ -79,10 +79,15 @@ def _needless(inner: str) -> bool:
         p and (p.isupper() or any(c.isupper() for c in p[1:])) for p in pieces)
 
 
+_JOINTS = ((", and ", ""), (", but ", "but "), (", so ", "so "), (", because ", "this is because "),
+           (", although ", "but "), (", whereas ", "but "), (", while ", "but "))
+
+
 def _clauses(sentence: str, min_words: int = 7) -> list[str]:
-    """A sentence of two long clauses joined by ', and' or ', but' as two sentences ('but' kept): shorter
-    sentences read easier. A list ('A, B, and C') has a short last part and stays whole."""
-    for joint, keep in ((", and ", ""), (", but ", "but ")):
+    """A sentence of two long clauses joined by ', and', ', but', ', because'... as two sentences, the link
+    kept in plain words ('This is because ...'): shorter sentences read easier. A list ('A, B, and C') has a
+    short last part and stays whole."""
+    for joint, keep in _JOINTS:
         head, sep, tail = sentence.partition(joint)
         if sep and len(head.split()) >= min_words and len(tail.split()) >= min_words:
             return [head.rstrip(",") + ".", *_clauses(keep + tail, min_words)]

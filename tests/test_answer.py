@@ -136,6 +136,19 @@ def test_patient_wording_splits_two_long_clauses_but_not_a_list():
                                            "transplant. But more patients in the transplant group had serious "
                                            "infections in the first year.")
     assert simplify("Patients received cyclophosphamide, ATG, and G-CSF.", lambda t: t).count(".") == 1
+    because = ("The page's typical regimen conflicts with the trial that the same page cites, because the trial "
+               "used mobilisation with G-CSF alone and conditioning with irradiation.")
+    assert simplify(because, lambda t: t) == ("The page's typical regimen conflicts with the trial that the same "
+                                              "page cites. This is because the trial used mobilisation with G-CSF "
+                                              "alone and conditioning with irradiation.")  # the link is kept
+
+
+def test_plain_words_keep_the_grammar_of_what_they_replace(engine):
+    plain = engine.retriever.lexicon.plain
+    assert plain("Patients were randomised to HSCT or intravenous cyclophosphamide.") == (
+        "people were assigned by chance to stem cell transplant or cyclophosphamide by drip.")
+    assert plain("a randomised, double-blind trial of the efficacy of MSCs") == (
+        "a chance-assigned, double-blind trial of the benefit of mesenchymal stromal cells")
 
 
 def test_a_weak_but_different_sentence_does_not_end_the_choice():
@@ -154,3 +167,21 @@ def test_a_weak_but_different_sentence_does_not_end_the_choice():
     weak = Candidate("weak", passage, source, 2, other, score=0.62)  # below it, though it says something else
     chosen = select([best, near, weak], limit=5)
     assert [c.text for c in chosen] == ["best", "near"]
+
+
+def test_for_patients_the_easier_of_two_equally_relevant_sentences_ranks_first():
+    import numpy as np
+
+    from assistant.schema import Passage, Source
+    from assistant.select import Candidate, readable
+
+    source = Source(id="s", title="t", kind="research", year=2020, verified=True)
+    passage = Passage("s#p", "s", "p", "text", "clinician")
+    hard = Candidate("Myeloablative immunoablative conditioning regimens incorporating antithymocyte globulin "
+                     "necessitate comprehensive cardiopulmonary evaluation beforehand.", passage, source, 0,
+                     np.ones(3), score=0.8)
+    easy = Candidate("Before the transplant, the team checks the heart and the lungs.", passage, source, 1,
+                     np.ones(3), score=0.8)
+    same = lambda text: text
+    assert readable(easy, same).score == 0.8  # plain already: no change
+    assert readable(hard, same).score < 0.75
