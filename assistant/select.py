@@ -32,6 +32,7 @@ class Candidate:
     score: float = 0.0
     similarity: float = 0.0  # cosine of question and sentence
     display: str | None = None  # the text shown, when it differs (plain words for patients)
+    hardness: float = 0.0  # for patients: how much harder than grade 8 it reads, as a score penalty
 
     @property
     def shown(self) -> str:
@@ -63,11 +64,13 @@ READING_GRADE, READING_PENALTY = 8.0, 0.01  # per grade above 8, for patients (0
 
 
 def readable(cand: Candidate, simplify) -> Candidate:
-    """For patients, among sentences about as relevant, the one that reads easier in plain words comes first."""
+    """For patients: how hard the sentence still reads in plain words. It orders the sentences worth giving
+    (the easier of two about as relevant first), never which are worth giving: the facts stay those of the
+    clinician's answer unless there are more good sentences than room."""
     import textstat
 
     grade = textstat.flesch_kincaid_grade(simplify(cand.text))
-    return replace(cand, score=cand.score - READING_PENALTY * max(0.0, grade - READING_GRADE))
+    return replace(cand, hardness=READING_PENALTY * max(0.0, grade - READING_GRADE))
 
 
 def redundant(new: Candidate, old: Candidate, threshold: float) -> bool:
@@ -88,7 +91,7 @@ def select(candidates: list[Candidate], limit: int, per_source: int = 4, redunda
     while pool and len(chosen) < limit:
         def marginal(c: Candidate) -> float:
             overlap = max((float(np.dot(c.vec, s.vec)) for s in chosen), default=0.0)
-            return c.score - 0.3 * max(0.0, overlap - 0.5)
+            return c.score - c.hardness - 0.3 * max(0.0, overlap - 0.5)
 
         best = max(pool, key=marginal)
         pool.remove(best)

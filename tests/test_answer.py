@@ -173,7 +173,7 @@ def test_for_patients_the_easier_of_two_equally_relevant_sentences_ranks_first()
     import numpy as np
 
     from assistant.schema import Passage, Source
-    from assistant.select import Candidate, readable
+    from assistant.select import Candidate, readable, select
 
     source = Source(id="s", title="t", kind="research", year=2020, verified=True)
     passage = Passage("s#p", "s", "p", "text", "clinician")
@@ -183,5 +183,9 @@ def test_for_patients_the_easier_of_two_equally_relevant_sentences_ranks_first()
     easy = Candidate("Before the transplant, the team checks the heart and the lungs.", passage, source, 1,
                      np.ones(3), score=0.8)
     same = lambda text: text
-    assert readable(easy, same).score == 0.8  # plain already: no change
-    assert readable(hard, same).score < 0.75
+    assert readable(easy, same).hardness == 0.0  # plain already
+    assert readable(hard, same).hardness > 0.05
+    hard, easy = readable(hard, same), readable(easy, same)
+    hard.vec, easy.vec = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    assert [c.text for c in select([hard, easy], limit=1)] == [easy.text]  # room for one: the easier
+    assert {c.text for c in select([hard, easy], limit=5)} == {hard.text, easy.text}  # room: both facts
