@@ -59,6 +59,11 @@ class Lexicon:
                 out.append(term)
         return out
 
+    def phrases(self, text: str) -> list[tuple[str, list[str]]]:
+        """Synonyms of several words found in a text ('good fit'), each with its group: one idea, not two words."""
+        return [(term, group) for group in self.synonyms for term in group
+                if " " in term.strip() and _pattern(term).search(text)]
+
     def expand(self, query: str, synonyms: bool = True) -> str:
         extra = self.expansions(query, synonyms)
         return f"{query} ({'; '.join(extra)})" if extra else query

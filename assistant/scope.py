@@ -63,16 +63,27 @@ class Scope:
         """The share of the question's terms, weighted by their rarity, that a set of stems contains."""
         return self._share(self._weighted(question), terms)
 
-    def _weighted(self, question: str) -> list[tuple[set[str], float]]:
-        """The question's content words, as their alternative stems and their weight."""
+    def _weighted(self, question: str) -> list[tuple[list[frozenset[str]], float]]:
+        """The question's ideas, each as the forms that express it (sets of stems, any one will do) and its
+        weight: a phrase the lexicon knows ('good fit') is one idea that any synonym of it covers
+        ('eligible'), weighing what its words weigh; every other content word is an idea of its own."""
         from .text import content_terms
 
-        return [(self.alternatives(w), self.weight(stem(w), w)) for w in dict.fromkeys(content_terms(question))]
+        words = list(dict.fromkeys(content_terms(question)))
+        out, used = [], set()
+        for phrase, group in self.lexicon.phrases(question):
+            own = [w for w in dict.fromkeys(content_terms(phrase)) if w in words and w not in used]
+            if len(own) < 2:
+                continue
+            used.update(own)
+            out.append(([frozenset(stems(t)) for t in group if stems(t)], sum(self.weight(stem(w), w) for w in own)))
+        out += [([frozenset([a]) for a in self.alternatives(w)], self.weight(stem(w), w)) for w in words if w not in used]
+        return out
 
     @staticmethod
-    def _share(weighted: list[tuple[set[str], float]], terms: set[str]) -> float:
+    def _share(weighted: list[tuple[list[frozenset[str]], float]], terms: set[str]) -> float:
         total = sum(wt for _, wt in weighted)
-        return sum(wt for alts, wt in weighted if alts & terms) / total if total else 0.0
+        return sum(wt for forms, wt in weighted if any(f <= terms for f in forms)) / total if total else 0.0
 
     def after_sources(self, question: str) -> int | None:
         """A future year the question asks about (after this year and after the newest source): no source

@@ -189,3 +189,14 @@ def test_for_patients_the_easier_of_two_equally_relevant_sentences_ranks_first()
     hard.vec, easy.vec = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     assert [c.text for c in select([hard, easy], limit=1)] == [easy.text]  # room for one: the easier
     assert {c.text for c in select([hard, easy], limit=5)} == {hard.text, easy.text}  # room: both facts
+
+
+def test_a_lay_phrase_is_one_idea_that_its_synonyms_cover(engine):
+    """'good fit' is 'eligible' said plainly: a passage about eligibility covers it, word for word or not."""
+    import pytest
+
+    from assistant.text import stems
+
+    question = "Who is a good fit for a stem cell transplant?"
+    assert engine.scope.share(question, set(stems("patients eligible for stem cell transplant"))) == pytest.approx(1.0)
+    assert engine.scope.share(question, set(stems("stem cell transplant outcomes"))) < 0.7
