@@ -60,7 +60,7 @@ def score(similarity: float, lexical: float, passage_rank: float, text: str, kin
     return value
 
 
-READING_GRADE, READING_PENALTY = 8.0, 0.01  # per grade above 8, for patients (0.02 cost 5 points of key facts)
+READING_GRADE, READING_PENALTY = 8.0, 0.01  # per grade above 8 (0.02: grade -0.4, key facts -4.6 points)
 
 
 def readable(cand: Candidate, simplify) -> Candidate:
@@ -105,7 +105,7 @@ def select(candidates: list[Candidate], limit: int, per_source: int = 4, redunda
 
 def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], simplify) -> list[Candidate]:
     """The same facts in plain words: swap in the source's own plain-language sentence when it is close in
-    meaning and states the same figures (and no others); else simplify the sentence itself."""
+    meaning and states exactly the same figures; else simplify the sentence itself."""
     used: set[tuple[str, int]] = set()
     out = []
     for cand in chosen:
@@ -132,5 +132,6 @@ def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], sim
 
 
 def _same_facts(plain: set[str], wanted: set[str]) -> bool:
-    """A plain sentence may stand in when it states no figure the original lacks and keeps one if it had any."""
-    return plain <= wanted and (bool(plain) or not wanted)
+    """A plain sentence may stand in when it states the same figures as the original in plain words: none the
+    original lacks, and none of the original's left out (a patient gets the same facts)."""
+    return plain == wanted

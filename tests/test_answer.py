@@ -200,3 +200,23 @@ def test_a_lay_phrase_is_one_idea_that_its_synonyms_cover(engine):
     question = "Who is a good fit for a stem cell transplant?"
     assert engine.scope.share(question, set(stems("patients eligible for stem cell transplant"))) == pytest.approx(1.0)
     assert engine.scope.share(question, set(stems("stem cell transplant outcomes"))) < 0.7
+
+
+def test_a_plain_sentence_that_leaves_out_a_figure_does_not_stand_in():
+    """Patients get the same facts: the plain sentence replaces the technical one only if it keeps every figure."""
+    import numpy as np
+
+    from assistant.schema import Passage, Source
+    from assistant.select import Candidate, for_patients
+
+    source = Source(id="s", title="t", kind="research", year=2020, verified=True)
+    technical = Passage("s#design", "s", "design", "", "clinician")
+    plain = Passage("s#in-plain-words", "s", "In plain words", "", "patient")
+    vec = np.array([1.0, 0.0])
+    original = Candidate("The trial enrolled 75 adults: 36 received HSCT and 39 received cyclophosphamide.",
+                         technical, source, 0, vec, score=0.9)
+    fewer = Candidate("The study compared a transplant with a monthly drug in 75 adults.", plain, source, 0, vec)
+    same = Candidate("Of 75 adults, 36 had a transplant and 39 had a monthly drug.", plain, source, 1, vec)
+    keep = lambda text: text
+    assert for_patients([original], [fewer], keep)[0].shown == original.text  # would lose 36 and 39
+    assert for_patients([original], [fewer, same], keep)[0].shown == same.text
