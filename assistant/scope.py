@@ -49,9 +49,15 @@ class Scope:
         return self._idf[term] or self.unseen * (EASY_WORD_WEIGHT if _is_easy(word) else 1.0)
 
     def alternatives(self, word: str) -> set[str]:
-        """A word's stem plus the stems of its abbreviation or synonym expansions."""
+        """A word's stem plus the stems of its abbreviation or synonym expansions, found for any form of the
+        word ('deaths' brings in the synonyms of 'death')."""
         if word not in self._alternatives:
-            self._alternatives[word] = {stem(word)} | set(stems(" ".join(self.lexicon.expansions(word))))
+            own = stem(word)
+            found = self.lexicon.expansions(word)
+            for group in self.lexicon.synonyms:
+                if any(" " not in t and stem(t.lower()) == own for t in group):
+                    found += group
+            self._alternatives[word] = {own} | set(stems(" ".join(found)))
         return self._alternatives[word]
 
     def shares(self, question: str, passage_ids: list[str]) -> dict[str, float]:

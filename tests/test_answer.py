@@ -220,3 +220,10 @@ def test_a_plain_sentence_that_leaves_out_a_figure_does_not_stand_in():
     keep = lambda text: text
     assert for_patients([original], [fewer], keep)[0].shown == original.text  # would lose 36 and 39
     assert for_patients([original], [fewer, same], keep)[0].shown == same.text
+
+
+def test_any_form_of_a_word_brings_in_its_synonyms(engine):
+    from assistant.text import stem
+
+    assert stem("mortality") in engine.scope.alternatives("deaths")  # the group is [death, mortality, ...]
+    assert stem("mortality") in engine.scope.alternatives("death")
