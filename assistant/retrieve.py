@@ -159,6 +159,23 @@ class HybridRetriever(BaseRetriever):
         rows = [r for r in self._best(scores, where, loaded.subject_rows(self.subject)) if loaded.ids[r] not in have]
         return {loaded.ids[r]: int(np.count_nonzero(scores > scores[r])) for r in rows}
 
+    def _head_starts(self, query: str, fused: dict[str, float]) -> None:
+        """What a user of a subject-specific assistant expects: passages on the corpus's subject get a head start
+        of one first rank; a source the question names (a trial, author, society) has its best passage count
+        one first rank more, and its other passages compete as they are."""
+        loaded, first = self.store.loaded, 1.0 / (self.rrf_k + 1)
+        if self.subject and self.subject_weight:
+            about = loaded.sources_naming(self.subject)
+            for pid in fused:
+                if pid.split("#", 1)[0] in about:
+                    fused[pid] += self.subject_weight * first
+        named = focus(query, loaded.named_by, loaded.sources)
+        best: set[str] = set()
+        for pid in sorted(fused, key=fused.get, reverse=True) if named else ():
+            if (sid := pid.split("#", 1)[0]) in named and sid not in best:
+                best.add(sid)
+                fused[pid] += self.name_weight * named[sid] * first
+
     def embed(self, query: str) -> np.ndarray:
         """The query vector: the question with its abbreviations spelt out (MiniLM knows few of them)."""
         return np.asarray(self.store.embeddings.embed_query(self.lexicon.expand(query, synonyms=False)))
@@ -187,17 +204,7 @@ class HybridRetriever(BaseRetriever):
             loaded.passages(list(fused))
             for pid, share in self.terms_weigher.shares(query, list(fused)).items():
                 fused[pid] += self.coverage_weight * share / (self.rrf_k + 1)
-        if self.subject and self.subject_weight:  # on the corpus's subject: a head start of one first rank
-            about = loaded.sources_naming(self.subject)
-            for pid in fused:
-                if pid.split("#", 1)[0] in about:
-                    fused[pid] += self.subject_weight / (self.rrf_k + 1)
-        named = focus(query, loaded.named_by, loaded.sources)  # a trial, author or society the question names
-        best: dict[str, str] = {}  # its best passage counts as one first rank more; the others compete as they are
-        for pid in sorted(fused, key=fused.get, reverse=True):
-            if (sid := pid.split("#", 1)[0]) in named and sid not in best:
-                best[sid] = pid
-                fused[pid] += self.name_weight * named[sid] / (self.rrf_k + 1)
+        self._head_starts(query, fused)
         top = sorted(fused, key=fused.get, reverse=True)[:k]
         missing = [pid for pid in top if pid not in cosine]
         if missing:
