@@ -28,9 +28,11 @@ DOSE_SHARE = 0.5
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
-    import textstat
+    """On the Dale-Chall list of everyday words (textstat's `is_easy_word` also calls every one-syllable word
+    easy, 'Crohn' included)."""
+    from .text import everyday_words
 
-    return bool(textstat.is_easy_word(word))
+    return word.lower() in everyday_words()
 
 
 class Scope:

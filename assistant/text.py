@@ -22,7 +22,8 @@ STOPWORDS = frozenset(
     yours yourself yourselves tell explain describe please know give role there's what's it's vs versus
     also much many may might must shall get gets got use used using patient patients people someone anyone
     actually really exactly happen happens happened like kind sort thing things lot need needs want wants think
-    feel go goes going make makes done does mean means say says said anything something way ways well""".split()
+    feel go goes going make makes done does mean means say says said anything something way ways well
+    ve ll re don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn""".split()  # I've, don't
 )
 
 

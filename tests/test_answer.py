@@ -227,3 +227,12 @@ def test_any_form_of_a_word_brings_in_its_synonyms(engine):
 
     assert stem("mortality") in engine.scope.alternatives("deaths")  # the group is [death, mortality, ...]
     assert stem("mortality") in engine.scope.alternatives("death")
+
+
+def test_a_term_the_corpus_never_uses_weighs_fully_unless_it_is_everyday_english(engine):
+    """'Crohn' is one syllable but not everyday English; 'I've' leaves no term behind."""
+    from assistant.text import content_terms
+
+    weights = {tuple(sorted(set().union(*forms))): w for forms, w in engine.scope._weighted("Crohn's disease")}
+    assert weights[("crohn",)] == engine.scope.unseen
+    assert content_terms("I've had it and don't know") == []
