@@ -26,9 +26,9 @@ class Settings:
     fetch_k: int = 20  # candidates from each retriever before fusion
     top_k: int = 8  # fused passages handed to the answer step
     rrf_k: int = 60
-    # what the corpus is about: names of its subject, comma-separated (a phrase needs all its words in one
-    # passage). Passages of sources that name it get a small head start, so that a question that names no
-    # disease is read as being about this one; a question that names another still finds that one. "" = off.
+    # what the corpus is about: names of its subject, comma-separated (a phrase is matched as a phrase).
+    # Passages of sources that name it get a small head start, so that a question that names no disease
+    # is read as being about this one; a question that names another still finds that one. "" = off.
     subject: str = field(default_factory=lambda: os.environ.get("ASSISTANT_SUBJECT",
                                                                 "systemic sclerosis, scleroderma, SSc"))
     # answering

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from .text import stem
+
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 
 
@@ -58,6 +60,12 @@ class Lexicon:
                 seen.add(term.lower())
                 out.append(term)
         return out
+
+    def synonyms_of(self, word: str) -> list[str]:
+        """The synonyms of any form of a one-word term ('deaths' -> the group of 'death')."""
+        own = stem(word)
+        return [t for group in self.synonyms if any(" " not in m and stem(m.lower()) == own for m in group)
+                for t in group]
 
     def phrases(self, text: str) -> list[tuple[str, list[str]]]:
         """Synonyms of several words found in a text ('good fit'), each with its group: one idea, not two words."""

@@ -44,7 +44,8 @@ class Loaded:
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _terms: dict = field(default_factory=dict, repr=False)
-    _subjects: dict = field(default_factory=dict, repr=False)
+    _subjects: dict = field(default_factory=dict, repr=False)  # subject -> sources that name it
+    _subject_rows: dict = field(default_factory=dict, repr=False)  # subject -> their BM25 rows
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- passages ------------------------------------------------------------------------------
@@ -175,12 +176,11 @@ class Loaded:
 
     def subject_rows(self, subject: str) -> np.ndarray:
         """The BM25 rows of the sources that name the subject."""
-        key = ("rows", subject)
-        if key not in self._subjects:
+        if subject not in self._subject_rows:
             index = {sid: i for i, sid in enumerate(self.source_ids)}
             wanted = [index[sid] for sid in self.sources_naming(subject) if sid in index]
-            self._subjects[key] = np.flatnonzero(np.isin(self.source_of, wanted))
-        return self._subjects[key]
+            self._subject_rows[subject] = np.flatnonzero(np.isin(self.source_of, wanted))
+        return self._subject_rows[subject]
 
     def _saying(self, rows: np.ndarray, phrase: re.Pattern, page: int = 5000) -> np.ndarray:
         """The rows whose passage (with its source's title) matches a pattern: texts fetched from Chroma."""

@@ -69,7 +69,6 @@ class HybridRetriever(BaseRetriever):
     name_weight: float = 1.0
     subject: str = ""  # see Settings.subject
     subject_weight: float = 1.0
-    _last_scores: tuple | None = None
 
     @cached_property
     def terms_weigher(self):
@@ -114,17 +113,10 @@ class HybridRetriever(BaseRetriever):
         return [self.store.loaded.ids[row] for row in self._best(scores, where)] if scores is not None else []
 
     def bm25_scores(self, query: str) -> np.ndarray | None:
-        """Every passage's BM25 score for the query (the last query's are kept: `search` asks twice)."""
+        """Every passage's BM25 score for the query (None when it has no term to look for)."""
         loaded = self.store.loaded
         q_terms = stems(self.lexicon.expand(query))
-        if not q_terms or not loaded.ids:
-            return None
-        last = self._last_scores
-        if last is not None and last[0] is loaded and last[1] == query:
-            return last[2]
-        scores = loaded.bm25.get_scores(q_terms)
-        self._last_scores = (loaded, query, scores)
-        return scores
+        return loaded.bm25.get_scores(q_terms) if q_terms and loaded.ids else None
 
     def _best(self, scores: np.ndarray, where: dict | None, within: np.ndarray | None = None) -> list[int]:
         """Rows of the best `fetch_k` positive scores that pass the filter (only rows `within`, if given)."""
@@ -149,12 +141,9 @@ class HybridRetriever(BaseRetriever):
                 return out
             wanted = min(len(scores), wanted * 4)
 
-    def on_subject(self, query: str, where: dict | None, have: set[str]) -> dict[str, int]:
+    def on_subject(self, scores: np.ndarray, where: dict | None, have: set[str]) -> dict[str, int]:
         """BM25's best passages among the sources on the corpus's subject that the two rankings missed (drowned
         by passages on other subjects in a big library), with their rank in the full BM25 ranking."""
-        scores = self.bm25_scores(query)
-        if scores is None:
-            return {}
         loaded = self.store.loaded
         rows = [r for r in self._best(scores, where, loaded.subject_rows(self.subject)) if loaded.ids[r] not in have]
         return {loaded.ids[r]: int(np.count_nonzero(scores > scores[r])) for r in rows}
@@ -191,14 +180,15 @@ class HybridRetriever(BaseRetriever):
         visible = self.dense(qvec, where)
         dense_ids = [pid for pid, _ in visible]
         cosine = {pid: 1.0 - dist for pid, dist in visible}
-        bm25_ids = self.lexical(query, where)
+        scores = self.bm25_scores(query)
+        bm25_ids = [loaded.ids[row] for row in self._best(scores, where)] if scores is not None else []
 
         fused: dict[str, float] = {}
         for ranking in (dense_ids, bm25_ids):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        if self.subject and self.subject_weight:
-            for pid, rank in self.on_subject(query, where, set(fused)).items():
+        if self.subject and self.subject_weight and scores is not None:
+            for pid, rank in self.on_subject(scores, where, set(fused)).items():
                 fused[pid] = 1.0 / (self.rrf_k + rank + 1)
         if self.coverage_weight:  # a passage with all the question's rare terms counts as a first rank more
             loaded.passages(list(fused))

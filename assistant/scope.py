@@ -54,12 +54,8 @@ class Scope:
         """A word's stem plus the stems of its abbreviation or synonym expansions, found for any form of the
         word ('deaths' brings in the synonyms of 'death')."""
         if word not in self._alternatives:
-            own = stem(word)
-            found = self.lexicon.expansions(word)
-            for group in self.lexicon.synonyms:
-                if any(" " not in t and stem(t.lower()) == own for t in group):
-                    found += group
-            self._alternatives[word] = {own} | set(stems(" ".join(found)))
+            found = self.lexicon.expansions(word) + self.lexicon.synonyms_of(word)
+            self._alternatives[word] = {stem(word)} | set(stems(" ".join(found)))
         return self._alternatives[word]
 
     def shares(self, question: str, passage_ids: list[str]) -> dict[str, float]:

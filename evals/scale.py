@@ -54,6 +54,12 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
+def in_top5(retriever, item) -> bool:
+    """Recall@5 as the eval counts it: a gold source among the first five distinct sources retrieved."""
+    sources = list(dict.fromkeys(h.source.id for h in retriever.search(item.turns[0], k=20)))
+    return any(s in item.sources for s in sources[:5])
+
+
 def probe(home: str, rounds: int) -> dict:
     """In a fresh process: open the index, load BM25, answer the gold questions; report latencies and memory."""
     from assistant.answer import load_engine
@@ -75,15 +81,13 @@ def probe(home: str, rounds: int) -> dict:
         start = time.perf_counter()
         engine.answer(item.turns[0])
         first.append((time.perf_counter() - start) * 1000)
-        sources = list(dict.fromkeys(h.source.id for h in retriever.search(item.turns[0], k=20)))
-        hit = any(s in item.sources for s in sources[:5])
+        hit = in_top5(retriever, item)
         found += hit
         if SSC.search(item.turns[0]):  # distractors are about other diseases: does naming it help?
             naming += 1
             found_naming += hit
     subject, retriever.subject = retriever.subject, ""  # the same without the corpus's subject as a prior
-    plain = sum(any(s in item.sources for s in list(dict.fromkeys(h.source.id for h in retriever.search(
-        item.turns[0], k=20)))[:5]) for item in items)
+    plain = sum(in_top5(retriever, item) for item in items)
     retriever.subject = subject
     timings = {"dense": [], "bm25": [], "hybrid": [], "answer": [], "first_answer": first}
     for _ in range(rounds):
