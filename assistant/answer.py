@@ -6,22 +6,26 @@ best evidence is not good enough, the answer is a refusal that says what the sou
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cached_property
 
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
-from .audience import (DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL, SECTION_ORDER, check_mode,
-                       disclaimer, prompt_text, section_group, section_title, simplify)
+from .audience import (COMPARED_TITLE, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, LEAD_TITLE, NOT_COVERED,
+                       REFUSAL, SECTION_ORDER, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, check_mode, disclaimer,
+                       prompt_text, section_group, section_title, simplify)
 from .chat import standalone
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
-from .schema import Answer, Hit, Reference, Section, Sentence
-from .select import Candidate, focus, for_patients, readable, score, select
+from .corpus import plain_twin
+from .schema import ANSWER_TYPES, Answer, Hit, Reference, Section, Sentence
+from .plan import make_plan, question_kind
+from .select import Candidate, focus, for_patients, readable, score
 from .scope import Scope
-from .text import content_terms, has_instructions, stems
+from .text import content_terms, has_instructions, stem, stems
 
 
 class QuestionError(ValueError):
@@ -79,6 +83,12 @@ class ExtractiveEngine:
         hits: list[Hit] = state["hits"]
         loaded = self.store.loaded
         state["focus"] = focus(state["standalone"], loaded.named_by, loaded.sources)
+        kind = question_kind(state["standalone"])
+        items = compared_items(state["standalone"], loaded) if kind == "comparison" else []
+        if len(items) >= 2:  # every item compared, retrieved or not
+            hits = hits + named_passages({sid for _, sids in items for sid in sids}, hits, loaded)
+        elif kind == "broad":  # a broad answer's slots: the whole of the syntheses retrieval found
+            hits = hits + named_passages({h.source.id for h in hits if h.source.kind == "synthesis"}, hits, loaded)
         candidates = self._score(state["standalone"], state["qvec"], hits, state["focus"])
         best_sentence = max((c.similarity for c in candidates), default=0.0)
         state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],
@@ -93,7 +103,8 @@ class ExtractiveEngine:
         else:
             if state["mode"] == "patient":
                 candidates = [readable(c, self.simplify) for c in candidates]
-            state["chosen"] = select(candidates, self.settings.max_sentences, focused=state["focus"])
+            state["plan"] = make_plan(state["standalone"], candidates, state["focus"], items)
+            state["chosen"] = state["plan"].chosen
             if state["mode"] == "patient":
                 plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store), {})
                 state["chosen"] = for_patients(state["chosen"], plain, self.simplify)
@@ -109,7 +120,10 @@ class ExtractiveEngine:
             scope = prompt_text(self.settings.prompts_dir, "scope")
             answer.message = f"{state['refusal']} {scope}"
         else:
-            answer.sections, answer.references = compose(state["chosen"], mode)
+            plan = state.get("plan")
+            answer.sections, answer.references = compose(state["chosen"], mode, self.store.loaded,
+                                                         lead=len(plan.lead) if plan else 0,
+                                                         items=plan.items if plan else ())
         answer.timings_ms = {**state["timings"], "total_ms": _ms(state["t0"])}
         if "answerability" in state:
             answer.answerability = round(state["answerability"], 3)
@@ -130,15 +144,18 @@ class ExtractiveEngine:
         vectors = self.store.sentence_vectors([h.passage for h in hits])
         out = []
         for hit in hits:
+            statements = hit.passage.statements
             for position, (text, vec) in enumerate(vectors.get(hit.passage.id, [])):
-                if len(content_terms(text)) < 4:
-                    continue
+                if len(content_terms(text)) < 4 or has_instructions(text):
+                    continue  # too short to stand alone, or text that instructs a model: never evidence
+                statement = statements[position] if position < len(statements) else None
                 vec = np.asarray(vec)
                 lexical = len(own & self._terms(text)) / len(own) if own else 0.0
                 similarity = float(np.dot(qvec, vec))
                 value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))
-                out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity))
+                out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity,
+                                     statement=statement))
         return out
 
 
@@ -174,12 +191,60 @@ def technical_passages(hits: list[Hit], store: Store) -> list[Hit]:
     return _passages_of(hits, store, "clinician", keep=True)
 
 
-def compose(chosen: list[Candidate], mode: str) -> tuple[list[Section], list[Reference]]:
-    """Group sentences into sections, number citations by first use, list the references."""
+class _References:
+    """Reference numbers by first use, with the passages each reference's sentences quote."""
+
+    def __init__(self):
+        self.refs: list[Reference] = []
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, source, passage) -> int:
+        if source.id not in self.numbers:
+            self.numbers[source.id] = len(self.numbers) + 1
+            self.refs.append(Reference(self.numbers[source.id], source.id, source.citation, source.kind,
+                                       source.year, source.verified, source.evidence, flags=list(source.flags)))
+        ref = self.refs[self.numbers[source.id] - 1]
+        if all(p["id"] != passage.id for p in ref.passages):
+            ref.passages.append({"id": passage.id, "text": passage.text})
+        return ref.n
+
+
+def _sentence(cand: Candidate, refs: _References, loaded, mode: str) -> Sentence:
+    """A sentence of the answer: a synthesis cites the sources of the statements it rests on, any other
+    statement its own source."""
+    statement = cand.statement
+    cited = []
+    if statement and statement.rests_on and loaded is not None:
+        for ref_id in statement.rests_on:
+            found = loaded.statement(ref_id)
+            if found and found[0].source_id in loaded.sources:
+                passage = found[0] if mode == "clinician" else (plain_twin(found[0]) or found[0])
+                cited.append(refs.cite(loaded.sources[found[0].source_id], passage))
+    if not cited:
+        cited = [refs.cite(cand.source, cand.passage)]
+    return Sentence(cand.shown, sorted(set(cited)), statement.id if statement else None,
+                    statement.type if statement else None, statement.caveat if statement else None)
+
+
+def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
+            items: list[tuple[str, list[Candidate]]] = ()) -> tuple[list[Section], list[Reference]]:
+    """The lead sentence (the direct answer or bottom line) first, then the rest grouped by kind of source (or,
+    for a comparison, one section per item compared), claims that no primary source confirms last; citations
+    numbered by first use."""
+    refs = _References()
+    sections: list[Section] = []
+    if lead:
+        sections.append(Section(LEAD_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in chosen[:lead]]))
+    if items:
+        for name, cands in items:
+            sections.append(Section(f"{COMPARED_TITLE[mode]}: {name}", [_sentence(c, refs, loaded, mode) for c in cands],
+                                    note=None if cands else NOT_COVERED[mode]))
+        return sections, refs.refs
+    body = [c for c in chosen[lead:] if c.type in ANSWER_TYPES]
+    unconfirmed = [c for c in chosen[lead:] if c.type not in ANSWER_TYPES]
     groups: dict[str, list[Candidate]] = {}
-    for cand in chosen:
+    for cand in body:
         groups.setdefault(section_group(cand.source.kind), []).append(cand)
-    sections, refs, numbers = [], [], {}
     for group in SECTION_ORDER:
         cands = groups.get(group, [])
         if not cands:
@@ -188,18 +253,33 @@ def compose(chosen: list[Candidate], mode: str) -> tuple[list[Section], list[Ref
         for c in cands:  # sources in order of their best sentence, sentences in reading order
             rank.setdefault(c.source.id, len(rank))
         cands.sort(key=lambda c: (rank[c.source.id], c.passage.id, c.position))
-        section = Section(section_title(cands[0].source.kind, mode))
-        for cand in cands:
-            if cand.source.id not in numbers:
-                numbers[cand.source.id] = len(numbers) + 1
-                refs.append(Reference(numbers[cand.source.id], cand.source.id, cand.source.citation,
-                                      cand.source.kind, cand.source.year, cand.source.verified, cand.source.evidence))
-            ref = refs[numbers[cand.source.id] - 1]
-            if all(p["id"] != cand.passage.id for p in ref.passages):
-                ref.passages.append({"id": cand.passage.id, "text": cand.passage.text})
-            section.sentences.append(Sentence(cand.shown, [numbers[cand.source.id]]))
-        sections.append(section)
-    return sections, refs
+        sections.append(Section(section_title(cands[0].source.kind, mode),
+                                [_sentence(c, refs, loaded, mode) for c in cands]))
+    if unconfirmed:
+        sections.append(Section(UNCONFIRMED_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in unconfirmed],
+                                note=UNCONFIRMED_NOTE[mode]))
+    return sections, refs.refs
+
+
+def compared_items(question: str, loaded) -> list[tuple[str, set[str]]]:
+    """What a comparison compares: each name the question uses for sources ('ASTIS', 'SCOT'), in its order,
+    with the sources it names (syntheses left out)."""
+    out, seen = [], set()
+    for word in re.findall(r"[\w-]+", question):
+        term = stem(word.lower())
+        sids = {sid for sid in loaded.named_by.get(term, set()) if loaded.sources[sid].kind != "synthesis"}
+        if sids and term not in seen:
+            seen.add(term)
+            out.append((word, sids))
+    return out
+
+
+def named_passages(sources: set[str], hits: list[Hit], loaded) -> list[Hit]:
+    """The clinician passages of these sources that retrieval did not bring."""
+    have = {h.passage.id for h in hits}
+    top = max((h.score for h in hits), default=1.0)
+    return [Hit(p, loaded.sources[sid], top) for sid in sorted(sources) if sid in loaded.sources
+            for p in loaded.of_source(sid, "clinician") if p.id not in have]
 
 
 def _ms(t0: float) -> float:

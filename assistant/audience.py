@@ -13,14 +13,23 @@ SECTION_TITLES = {
     "research": "From the Research",
     "review": "From the Research",
     "education": "From Other Sources (educational, not peer reviewed)",
+    "synthesis": "From the Research",
 }
 PATIENT_SECTION_TITLES = {
     "guideline": "What the guidelines say",
     "research": "What the research found",
     "review": "What the research found",
     "education": "From other sources (educational, not checked by experts)",
+    "synthesis": "What the research found",
 }
 SECTION_ORDER = ("guideline", "research", "education")
+LEAD_TITLE = {"clinician": "In short", "patient": "The short answer"}
+COMPARED_TITLE = {"clinician": "Compared", "patient": "Compared"}
+NOT_COVERED = {"clinician": "The sources say nothing on this item.", "patient": "My sources say nothing about this."}
+UNCONFIRMED_TITLE = {"clinician": "Not confirmed", "patient": "Not confirmed"}
+UNCONFIRMED_NOTE = {"clinician": "Reported in a source we could not check against a primary publication; no primary "
+                                 "source found.",
+                    "patient": "One source says this, but we found no study that confirms it."}
 
 REFUSAL = {
     "clinician": "The sources in this knowledge base do not cover this question, so I cannot answer it without "
@@ -53,7 +62,7 @@ def section_title(kind: str, mode: str) -> str:
 
 
 def section_group(kind: str) -> str:
-    return "research" if kind == "review" else kind
+    return "research" if kind in ("review", "synthesis") else kind
 
 
 @lru_cache(maxsize=None)

@@ -56,8 +56,10 @@ def index(settings: Settings, rebuild: bool):
 @click.option("--year", type=int, help="Year of publication.")
 @click.option("--citation", help="The full citation, as it should appear in the reference list.")
 @click.option("--authors", help="Authors.")
+@click.option("--id", "source_id", help="The id to give the document (one file), e.g. when its own id is taken.")
+@click.option("--replace", is_flag=True, help="Let the document replace another document that has its id.")
 @click.pass_obj
-def ingest(settings: Settings, paths, kind, title, year, citation, authors):
+def ingest(settings: Settings, paths, kind, title, year, citation, authors, source_id, replace):
     """Add your own documents (Markdown, text, HTML, PDF; files or folders) to the index."""
     from .index import IndexUnavailable, open_store
     from .ingest import ingest as run
@@ -67,7 +69,8 @@ def ingest(settings: Settings, paths, kind, title, year, citation, authors):
     except IndexUnavailable as exc:
         _fail(str(exc))
     flags = {"kind": kind, "title": title, "year": year, "citation": citation, "authors": authors}
-    outcomes = run(store, list(paths), flags, report=lambda line: click.echo(line, err=True))
+    outcomes = run(store, list(paths), flags, report=lambda line: click.echo(line, err=True), source_id=source_id,
+                   replace=replace)
     for o in outcomes:
         line = f"{o.status:9} {o.path}" + (f" -> {o.source_id}" if o.source_id else "") + (f": {o.message}" if o.message else "")
         click.echo(line)
@@ -124,8 +127,15 @@ def sources_show(settings: Settings, source_id: str):
         click.echo(f"caveats: {source.caveats}")
     if source.flags:
         click.echo(f"flags: {', '.join(source.flags)} (its text tries to instruct a model: kept as data, never obeyed)")
-    for passage in loaded.of_source(source_id):
-        click.echo(f"\n## {passage.section}  [{passage.id}]\n{passage.text}")
+    for passage in loaded.of_source(source_id, "clinician"):
+        click.echo(f"\n## {passage.section}  [{passage.id}]")
+        for st in passage.statements:
+            click.echo(f"- [{st.type}] {st.text} {{#{st.id.split('#', 1)[1]}}}")
+            for key, value in (("plain", st.plain), ("caveat", st.caveat), ("rests on", ", ".join(st.rests_on))):
+                if value:
+                    click.echo(f"  - {key}: {value}")
+        if not passage.statements:
+            click.echo(passage.text)
 
 
 @cli.command()

@@ -8,15 +8,19 @@ passages whose hash the registry names."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
+
+import logging
 
 import numpy as np
 
@@ -24,8 +28,8 @@ from .config import Settings
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
 from .schema import Passage, Source
-from .text import split_sentences
 
+log = logging.getLogger(__name__)
 BATCH = 256
 SENTENCE_CACHE = 20_000  # passages whose sentence vectors are kept
 
@@ -71,10 +75,17 @@ def _metadata(passage: Passage, source: Source, sha: str) -> dict:
             "audience": passage.audience, "kind": source.kind, "verified": source.verified, "sha": sha}
     if source.year is not None:
         meta["year"] = source.year
+    if passage.statements:
+        meta["statements"] = json.dumps([st.to_meta() for st in passage.statements])
     return meta
 
 
 PENDING = "pending:"  # registry ids of writes begun and not yet finished
+BEAT_SECONDS, STALE_SECONDS = 5.0, 120.0  # a writer renews its lease this often; a lease this old is dead
+
+
+class WriteError(RuntimeError):
+    """A write that did not store everything: nothing was committed, the source is as it was."""
 
 
 class Store:
@@ -125,6 +136,10 @@ class Store:
              progress=None) -> IndexReport:
         """Bring the index in line with `notes`: re-embed only notes whose content hash changed; with
         `prune`, drop the sources of this origin that are no longer among them."""
+        with self.writing():
+            return self._sync(notes, rebuild, prune, origin, progress)
+
+    def _sync(self, notes, rebuild, prune, origin, progress) -> IndexReport:
         start = time.perf_counter()
         if rebuild:
             self.reset()
@@ -137,31 +152,84 @@ class Store:
                 continue
             if progress:
                 progress(note)
-            self.put(note, origin)
+            self._put(note, origin, note.passages())
             (report.updated if entry else report.added).append(note.source.id)
         if prune:
             wanted = {n.source.id for n in notes}
             for sid in sorted(sid for sid, e in have.items() if e.get("origin", "corpus") == origin and sid not in wanted):
-                self.remove(sid)
+                self._remove(sid)
                 report.removed.append(sid)
         self.__dict__.pop("loaded", None)
         report.passages, report.seconds = self.count(), time.perf_counter() - start
         return report
 
-    def put(self, note: Note, origin: str = "corpus") -> None:
-        """Write one source in two phases: a pending mark, its passages under the new hash, the commit in the
-        registry, then the old version's passages out and the mark removed. After a crash at any point,
-        `clean` finds the mark and deletes what that write left behind."""
-        sid = note.source.id
-        passages = note.passages()
+    @contextmanager
+    def writing(self):
+        """One writer at a time: a file lock beside an embedded index (a second writer waits, and says so).
+        A Chroma server has no shared folder: there the pending mark's lease (`_beat`) guards the write."""
+        if self.settings.chroma_url:
+            yield
+            return
+        with open(self._lock_path(), "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("another process is writing to this index; waiting for it to finish")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _lock_path(self) -> Path:
+        self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return self.settings.chroma_path / "writer.lock"
+
+    def _writer_alive(self) -> bool:
+        """Is a writer holding the embedded index's lock right now?"""
+        if self.settings.chroma_url:
+            return False
+        with open(self._lock_path(), "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
+    def _beat(self, sid: str, sha: str) -> None:
         self.registry.upsert(ids=[PENDING + sid], embeddings=[[1.0]], documents=[""],
-                             metadatas=[{"sha": note.sha, "source_id": sid}])
+                             metadatas=[{"sha": sha, "source_id": sid, "beat": time.time()}])
+
+    def put(self, note: Note, origin: str = "corpus", passages: list[Passage] | None = None) -> None:
+        """Write one source in two phases: a pending mark (a lease the writer renews), its passages under the
+        new hash, a check that all of them are there, the commit in the registry, then the old version's
+        passages out and the mark removed. After a crash, `clean` finds the dead lease and deletes what that
+        write left behind; a live writer's passages are never swept."""
+        with self.writing():
+            self._put(note, origin, note.passages() if passages is None else passages)
+
+    def _put(self, note: Note, origin: str, passages: list[Passage]) -> None:
+        sid = note.source.id
+        self._beat(sid, note.sha)
+        beat = time.monotonic()
         ids = [store_id(p.id, note.sha) for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         for i in range(0, len(passages), BATCH):
             self.passages.add_texts([p.text for p in passages[i:i + BATCH]], metas[i:i + BATCH], ids[i:i + BATCH])
+            if time.monotonic() - beat > BEAT_SECONDS:
+                self._beat(sid, note.sha)
+                beat = time.monotonic()
+        stored = len(self.passages.get(where={"$and": [{"source_id": sid}, {"sha": note.sha}]}, include=[])["ids"])
+        if stored != len(passages):
+            self._drop_other_versions(sid, self.indexed().get(sid, {}).get("sha"))
+            raise WriteError(f"only {stored} of {len(passages)} passages of {sid} were stored, so it was not "
+                             "committed (the index is as it was); run the command again")
+        entry = {"sha": note.sha, "origin": origin, "kind": note.source.kind}
+        if origin == "ingest":
+            entry["path"] = str(Path(note.path).resolve())
         self.registry.upsert(ids=[sid], embeddings=[[1.0]], documents=[json.dumps(asdict(note.source))],
-                             metadatas=[{"sha": note.sha, "origin": origin, "kind": note.source.kind}])
+                             metadatas=[entry])
         self._drop_other_versions(sid, note.sha)
 
     def _drop_other_versions(self, sid: str, keep: str | None) -> int:
@@ -173,13 +241,23 @@ class Store:
         return len(stale)
 
     def clean(self) -> int:
-        """Delete what interrupted writes left behind: for each pending mark, the passages of that source
-        whose hash the registry does not name."""
+        """Delete what interrupted writes left behind: for each pending mark whose writer is gone (no writer
+        holds the embedded index's lock, or the mark's lease has not been renewed for STALE_SECONDS), the
+        passages of that source whose hash the registry does not name."""
         committed, pending, _ = self._registry()
-        return sum(self._drop_other_versions(sid, committed.get(sid, {}).get("sha")) for sid in pending)
+        if not pending or self._writer_alive():
+            return 0
+        now = time.time()
+        dead = [sid for sid, meta in pending.items()
+                if not self.settings.chroma_url or now - float(meta.get("beat") or 0) > STALE_SECONDS]
+        return sum(self._drop_other_versions(sid, committed.get(sid, {}).get("sha")) for sid in dead)
 
     def remove(self, source_id: str) -> int:
         """Delete a source: its registry entry first (it disappears at once), then its passages."""
+        with self.writing():
+            return self._remove(source_id)
+
+    def _remove(self, source_id: str) -> int:
         ids = self.passages.get(where={"source_id": source_id}, include=[])["ids"]
         self.registry.delete(ids=[source_id])
         self.passages.delete(where={"source_id": source_id})
@@ -238,7 +316,7 @@ class Store:
 
     def _sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
         todo = [p for p in passages if p.id not in self._sentences]
-        texts = [(p.id, s) for p in todo for s in split_sentences(p.text)]
+        texts = [(p.id, s) for p in todo for s in p.sentences]
         if texts:
             vectors = np.asarray(self.embeddings.embed_documents([s for _, s in texts]), dtype=np.float32)
             for p in todo:

@@ -7,15 +7,15 @@ message, and the index is written with the same two-phase commit as the curated 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import yaml
-
-from .corpus import CorpusError, Note, source_from_meta
+from .index import WriteError
+from .corpus import CorpusError, Note, load_yaml, source_from_meta, split_front_matter
 from .text import has_instructions
 
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
@@ -80,12 +80,33 @@ def decode(raw: bytes, warnings: list[str]) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+MAX_BYTES = 100 * 1024 * 1024  # the default size cap (ASSISTANT_MAX_FILE_MB)
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes, its size checked before reading: a FIFO, a device or /dev/zero is refused."""
+    import stat
+
+    limit = limit or MAX_BYTES
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise IngestError("not a regular file (a pipe, device or socket): copy its content into a file")
+    if info.st_size > limit:
+        raise IngestError(f"the file is {info.st_size / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB "
+                          "(ASSISTANT_MAX_FILE_MB)")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise IngestError(f"the file grew past the {limit / 1e6:,.0f} MB limit while it was read")
+    return data
+
+
 def read_pdf(path: Path) -> tuple[str, dict]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(read_bytes(path)))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError("the PDF is encrypted: save an unprotected copy and ingest that")
         pages = [page.extract_text() or "" for page in reader.pages]
@@ -109,18 +130,18 @@ def read_document(path: Path, warnings: list[str]) -> tuple[str, dict]:
         raise IngestError(f"unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(sorted(SUPPORTED))}")
     if kind == "pdf":
         return read_pdf(path)
-    text = decode(path.read_bytes(), warnings)
+    text = decode(read_bytes(path), warnings)
     if kind == "html":
         parser = _Text()
         parser.feed(text)
         return re.sub(r"[ \t]+", " ", "".join(parser.parts)), ({"title": parser.title} if parser.title else {})
-    match = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S) if kind == "markdown" else None
-    if match:
+    parts = split_front_matter(text) if kind == "markdown" else None
+    if parts:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise IngestError(f"front matter is not valid YAML ({str(exc).splitlines()[0]})") from exc
-        return match.group(2), meta if isinstance(meta, dict) else {}
+            meta = load_yaml(parts[0], path)
+        except CorpusError as exc:
+            raise IngestError(f"front matter: {exc.problem}") from exc
+        return parts[1], meta
     return text, {}
 
 
@@ -128,7 +149,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
 
 
-def make_note(path: Path, flags: dict, warnings: list[str]) -> Note:
+def make_note(path: Path, flags: dict, warnings: list[str], source_id: str | None = None) -> Note:
     body, found = read_document(path, warnings)
     if not body.strip():
         raise IngestError("the file has no text")
@@ -142,12 +163,12 @@ def make_note(path: Path, flags: dict, warnings: list[str]) -> Note:
         raise IngestError(f"the document does not say its {' or '.join(m.split()[0][2:] for m in missing)}: "
                           f"add {' and '.join(missing)}")
     meta.setdefault("verified", False)
-    meta["id"] = str(meta.get("id") or _slug(str(found.get("title") or path.stem)))  # one id per file
+    meta["id"] = str(source_id or meta.get("id") or _slug(str(found.get("title") or path.stem)))  # one id per file
     try:
         source = source_from_meta(meta, path, flags=("instructions",) if has_instructions(body) else ())
     except CorpusError as exc:
         raise IngestError(f"{exc.field}: {exc.problem}") from exc
-    digest = hashlib.sha256(path.read_bytes() + json.dumps(meta, sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(body.encode() + json.dumps(meta, sort_keys=True, default=str).encode())
     return Note(source, body, path, digest.hexdigest())
 
 
@@ -165,29 +186,52 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
     return files, missing
 
 
-def ingest(store, paths: list[Path], flags: dict, report=None) -> list[Outcome]:
+def clash(entry: dict | None, path: Path, replace: bool) -> str | None:
+    """Why a document may not take an id that is in the index, or None. A curated note's id is never taken; an
+    ingested document's only by the same file (a changed version) or with --replace."""
+    if not entry:
+        return None
+    if entry.get("origin") == "corpus":
+        return "a curated corpus note has this id: ingest the document with another --id"
+    where = entry.get("path")
+    if where and where != str(path.resolve()) and not replace:
+        return (f"another document ({where}) already has this id: give this one another --id, or --replace "
+                "the other one")
+    return None
+
+
+def ingest(store, paths: list[Path], flags: dict, report=None, source_id: str | None = None,
+           replace: bool = False) -> list[Outcome]:
     """Ingest every file on its own: one that fails is reported and the others still go in."""
     files, outcomes = collect(paths)
+    if source_id and len(files) > 1:
+        return outcomes + [Outcome(str(p), "failed", message="--id names one document; ingest the files one by one")
+                           for p in files]
     have = store.indexed()
     for path in files:
         warnings: list[str] = []
         try:
-            note = make_note(path, flags, warnings)
+            note = make_note(path, flags, warnings, source_id)
         except (IngestError, OSError) as exc:
             outcomes.append(Outcome(str(path), "failed", message=str(exc), warnings=warnings))
             continue
         entry = have.get(note.source.id)
-        if entry and entry.get("origin") == "corpus":
-            outcomes.append(Outcome(str(path), "failed", note.source.id,
-                                    "a curated corpus note has this id: give the document another --title"))
+        problem = clash(entry, path, replace)
+        if problem:
+            outcomes.append(Outcome(str(path), "failed", note.source.id, problem, warnings))
             continue
-        if entry and entry["sha"] == note.sha:
+        if entry and entry["sha"] == note.sha and entry.get("path", str(path.resolve())) == str(path.resolve()):
             outcomes.append(Outcome(str(path), "unchanged", note.source.id, warnings=warnings))
             continue
+        passages = note.passages()
         if report:
-            report(f"ingesting {path} as {note.source.id} ({len(note.passages())} passages)")
-        store.put(note, origin="ingest")
-        have[note.source.id] = {"sha": note.sha, "origin": "ingest"}
+            report(f"ingesting {path} as {note.source.id} ({len(passages)} passages)")
+        try:
+            store.put(note, origin="ingest", passages=passages)
+        except WriteError as exc:
+            outcomes.append(Outcome(str(path), "failed", note.source.id, str(exc), warnings))
+            continue
+        have[note.source.id] = {"sha": note.sha, "origin": "ingest", "path": str(path.resolve())}
         outcomes.append(Outcome(str(path), "updated" if entry else "added", note.source.id, warnings=warnings))
     store.__dict__.pop("loaded", None)
     return outcomes

@@ -6,6 +6,7 @@ passage texts come from Chroma when a query needs them, with a bounded cache."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -14,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .schema import Passage, Source
+from .schema import Passage, Source, Statement
 from .text import everyday_words, stem, stems
 from .text import words as split_words
 
@@ -44,6 +45,7 @@ class Loaded:
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _terms: dict = field(default_factory=dict, repr=False)
+    _statements: dict = field(default_factory=dict, repr=False)  # source id -> {statement id: (passage, st)}
     _subjects: dict = field(default_factory=dict, repr=False)  # subject -> sources that name it
     _subject_rows: dict = field(default_factory=dict, repr=False)  # subject -> their BM25 rows
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -78,8 +80,9 @@ class Loaded:
         out = []
         for text, meta in zip(got["documents"], got["metadatas"]):
             if self.visible(meta):
+                statements = tuple(Statement.from_meta(x) for x in json.loads(meta.get("statements") or "[]"))
                 out.append(self.remember(Passage(meta["passage_id"], meta["source_id"], meta["section"], text,
-                                                 meta["audience"])))
+                                                 meta["audience"], statements)))
         return out
 
     def passage(self, pid: str) -> Passage:
@@ -94,6 +97,13 @@ class Loaded:
         got = self.collection.get(where=where, include=["documents", "metadatas"])
         with self._lock:
             return self._keep(got)  # in the order they were stored: reading order
+
+    def statement(self, ref: str) -> tuple[Passage, Statement] | None:
+        """A statement by its id ('note-id#statement-id') with the clinician passage that holds it."""
+        sid = ref.split("#", 1)[0]
+        if sid not in self._statements:
+            self._statements[sid] = {st.id: (p, st) for p in self.of_source(sid, "clinician") for st in p.statements}
+        return self._statements[sid].get(ref)
 
     def terms(self, pid: str) -> set[str]:
         """A passage's stems (title and section included), for overlap measures."""

@@ -8,10 +8,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-Kind = Literal["guideline", "research", "review", "education"]
+Kind = Literal["guideline", "research", "review", "education", "synthesis"]
 Mode = Literal["clinician", "patient"]
-KINDS: tuple[str, ...] = ("guideline", "research", "review", "education")
+KINDS: tuple[str, ...] = ("guideline", "research", "review", "education", "synthesis")
 MODES: tuple[str, ...] = ("clinician", "patient")
+# What a statement of a note is. Only ANSWER_TYPES may be an answer's body; "unconfirmed" (a claim with no
+# primary source) only its labelled last line.
+STATEMENT_TYPES: tuple[str, ...] = ("finding", "recommendation", "eligibility", "procedure", "safety", "design",
+                                    "background", "unconfirmed")
+ANSWER_TYPES: frozenset[str] = frozenset(STATEMENT_TYPES) - {"unconfirmed"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,39 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """One typed claim of a source: what an answer quotes, with its plain twin and what qualifies it."""
+
+    id: str  # "note-id#statement-id"
+    type: str  # one of STATEMENT_TYPES
+    text: str
+    plain: str | None = None  # the same claim and figures in plain words (patients)
+    caveat: str | None = None  # our commentary on this statement, shown next to it, never as a finding
+    conflicts: tuple[str, ...] = ()  # statements elsewhere that say otherwise
+    rests_on: tuple[str, ...] = ()  # a synthesis sentence: the statements it is built on
+    line: int = 0  # where it is written in its note
+
+    @property
+    def source_id(self) -> str:
+        return self.id.split("#", 1)[0]
+
+    def to_meta(self) -> dict:
+        out = {"id": self.id, "type": self.type, "text": self.text}
+        for key in ("plain", "caveat"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        for key in ("conflicts", "rests_on"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        return out
+
+    @classmethod
+    def from_meta(cls, raw: dict) -> "Statement":
+        return cls(raw["id"], raw["type"], raw["text"], raw.get("plain"), raw.get("caveat"),
+                   tuple(raw.get("conflicts", ())), tuple(raw.get("rests_on", ())))
+
+
+@dataclass(frozen=True)
 class Passage:
     """A chunk of a source: what is embedded, retrieved and quoted."""
 
@@ -62,6 +100,17 @@ class Passage:
     section: str
     text: str
     audience: str = "clinician"  # "patient" for plain-language sections
+    statements: tuple[Statement, ...] = ()  # its typed claims, in reading order (the text is them, joined)
+
+    @property
+    def sentences(self) -> list[str]:
+        """What may be quoted: its statements (their plain twins in a patient passage), else its sentences."""
+        from .text import split_sentences
+
+        if self.statements:
+            return [s.plain or s.text for s in self.statements] if self.audience == "patient" else \
+                [s.text for s in self.statements]
+        return split_sentences(self.text)
 
 
 @dataclass
@@ -79,6 +128,9 @@ class Hit:
 class Sentence:
     text: str
     citations: list[int] = field(default_factory=list)
+    statement: str | None = None  # the corpus statement it quotes ("note-id#statement-id")
+    type: str | None = None  # finding | recommendation | eligibility | procedure | safety | design | background...
+    caveat: str | None = None  # our commentary on that statement, shown next to it
 
 
 @dataclass
@@ -98,6 +150,8 @@ class Reference:
     verified: bool
     evidence: str | None = None
     passages: list[dict] = field(default_factory=list)  # [{"id", "text"}]
+    flags: list[str] = field(default_factory=list)  # "instructions": a flagged document (its text tries to
+    # instruct a model; its instructing sentences are never quoted)
 
 
 @dataclass

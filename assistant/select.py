@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .schema import Passage, Source
+from .corpus import plain_twin
+from .schema import Passage, Source, Statement
 from .text import numbers, stems
 
 # Questions that ask for a figure, a date or a count: sentences that state one are preferred.
@@ -33,6 +34,11 @@ class Candidate:
     similarity: float = 0.0  # cosine of question and sentence
     display: str | None = None  # the text shown, when it differs (plain words for patients)
     hardness: float = 0.0  # for patients: how much harder than grade 8 it reads, as a score penalty
+    statement: Statement | None = None  # the typed claim it is (None: a sentence of an untyped text)
+
+    @property
+    def type(self) -> str:
+        return self.statement.type if self.statement else "finding"
 
     @property
     def shown(self) -> str:
@@ -112,6 +118,9 @@ def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], sim
         if cand.passage.audience == "patient":
             out.append(cand)
             continue
+        if cand.statement and cand.statement.plain:  # its twin, cited to the passage of twins it belongs to
+            out.append(replace(cand, text=cand.statement.plain, passage=plain_twin(cand.passage) or cand.passage))
+            continue
         wanted = numbers(simplify(cand.text))
         best, best_sim = None, 0.5
         for alt in plain_candidates:
@@ -124,10 +133,9 @@ def for_patients(chosen: list[Candidate], plain_candidates: list[Candidate], sim
         if best is not None:
             used.add((best.passage.id, best.position))
             out.append(Candidate(best.text, best.passage, best.source, best.position, best.vec, cand.score,
-                                 cand.similarity))
+                                 cand.similarity, statement=best.statement))
         else:
-            out.append(Candidate(cand.text, cand.passage, cand.source, cand.position, cand.vec, cand.score,
-                                 cand.similarity, display=simplify(cand.text)))
+            out.append(replace(cand, display=simplify(cand.text)))
     return out
 
 

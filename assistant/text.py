@@ -87,9 +87,14 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in content_terms(text)]
 
 
+_PER_HUNDRED = re.compile(r"\b(\d+(?:\.\d+)?)\s+(?:out\s+)?(?:of|in)\s+(?:every\s+)?100\b")
+
+
 def numbers(text: str) -> set[str]:
-    """The figures a sentence states, normalised (spaces and thousands separators dropped)."""
+    """The figures a sentence states, normalised (spaces and thousands separators dropped; 'about 6 in 100' is
+    the plain way of saying 6%)."""
     found = set()
+    text = _PER_HUNDRED.sub(lambda m: f"{m.group(1)}%", text)
     for m in NUMBER.finditer(text):
         token = m.group(0).replace(" ", "")
         token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
@@ -107,6 +112,17 @@ _INSTRUCTION = re.compile(
 )
 
 
+# A sentence that speaks to the model about its user or its own behaviour: never evidence, whatever it claims.
+_ADDRESS = re.compile(
+    r"\b(tell|inform|assure|reassure|convince|instruct|remind)\s+(the\s+|your\s+|all\s+)?(users?|readers?)\b|"
+    r"\b(the|this|you,? the)\s+(assistant|chatbot|language model|ai|llm|model)\b.{0,40}\b(must|should|shall|will)\b|"
+    r"\b(respond|reply|answer)\s+(only\s+|always\s+)?(as|with|that|in the style)\b|"
+    r"\b(do not|don't|never)\s+(cite|mention|reveal|disclose)\s+(any\s+|your\s+|the\s+)?(sources?|citations?|"
+    r"instructions?|prompt)\b|\bnew (instructions|rules|policy)\b|\b(answer|citation) policy\b",
+    re.I | re.S,
+)
+
+
 def has_instructions(text: str) -> bool:
     """Does the text address the assistant with instructions (prompt injection), rather than ask or inform?"""
-    return bool(_INSTRUCTION.search(text))
+    return bool(_INSTRUCTION.search(text) or _ADDRESS.search(text))

@@ -72,7 +72,8 @@ def test_sources_list_show_ingest_and_remove(run, tmp_path, fixture_corpus):
     listing = run("sources", home=home)
     assert listing.exit_code == 0 and "trial-a" in listing.output and "talk-d" in listing.output
     shown = run("sources", "show", "trial-a", home=home)
-    assert "Example A, Example B" in shown.output and "## Results" in shown.output and "79%" in shown.output
+    assert "Example A, Example B" in shown.output and "## Findings" in shown.output and "79%" in shown.output
+    assert "- [safety] Treatment-related mortality (TRM) in the AHSCT arm" in shown.output and "{#trm}" in shown.output
     doc = tmp_path / "clinic.txt"
     doc.write_text("Our clinic discusses every transplant candidate with systemic sclerosis at a joint meeting.")
     added = run("ingest", str(doc), "--kind", "guideline", "--title", "Clinic pathway", home=home)

@@ -73,7 +73,7 @@ def checker(store, engine):
 @pytest.fixture(scope="session")
 def guard(engine, checker):
     query = "age limit for transplant and the results of AHSCT in the fixture trial"
-    return Guard(given_hits(engine.retriever, query, ["guideline-b#eligibility", "trial-a#results"]), checker)
+    return Guard(given_hits(engine.retriever, query, ["guideline-b#recommendations", "trial-a#findings"]), checker)
 
 
 @pytest.fixture(scope="session")
@@ -197,7 +197,7 @@ def test_engine_keeps_what_the_passages_support_and_says_what_it_removed(store, 
     question = "What were the survival and mortality results of AHSCT in the fixture trial?"
     config = LLMConfig(url=None, passages=3)
     _, given = GenerativeEngine(store, settings, config, model=scripted()).context(question)
-    n = 1 + [h.passage.id.split("#")[1] for h in given].index("results")
+    n = 1 + [h.passage.id.split("#")[1] for h in given].index("findings")
     draft = ("From the Research\n"
              f"Event-free survival at 54 months was 79% after AHSCT and 50% after cyclophosphamide in the fixture trial [{n}].\n"
              f"By 54 months, 9% of transplanted patients in the fixture trial needed disease-modifying drugs again [{n}].\n"

@@ -53,12 +53,14 @@ def _corpus_store(tmp_path, settings, store, notes: dict[str, tuple[str, str]]):
     from assistant.config import Settings
     from assistant.corpus import load_corpus
     from assistant.index import Store
+    from assistant.text import split_sentences
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for sid, (title, text) in notes.items():
+        items = "".join(f"- {s} {{#s{n}}}\n" for n, s in enumerate(split_sentences(text)))  # no twins: one passage
         (corpus / f"{sid}.md").write_text(f"---\nid: {sid}\ntitle: \"{title}\"\nyear: 2020\nkind: research\n"
-                                          f"verified: true\n---\n\n## Findings\n{text}\n")
+                                          f"verified: true\n---\n\n## Design\n{items}")
     own = Store(Settings(corpus_dir=corpus, home=tmp_path / "home", prompts_dir=settings.prompts_dir),
                 embeddings=store.embeddings)
     own.sync(load_corpus(corpus))

@@ -1,0 +1,174 @@
+"""The answer plan: what kind of question it is, and so which statements answer it and how many.
+
+- narrow ("What was TRM in SCOT?"): the 1-3 best statements, the best one first;
+- yes/no ("Is AHSCT recommended ...?"): the same, the direct answer first;
+- broad (role, eligibility, risks, "tell me about"): a bottom line (one of our syntheses, when one fits) first,
+  then the evidence, up to a handful of statements of the kinds the question asks for;
+- comparison ("ASTIS vs SCOT", "HSCT, MSC or CAR-T"): statements for each item the sources cover.
+
+Length is decided by relevance (statements within a margin of the best one), never a fixed quota. Only answer
+types are quoted in the body (corpus/README.md); claims with no primary source come last, labelled; a seed or
+blog statement is left out when a primary source's statement says the same thing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .schema import ANSWER_TYPES
+from .select import Candidate, select
+from .text import numbers
+
+_COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|ent)?|safer|better|worse|"
+                      r"which (is|one|works|of))\b", re.I)
+_YESNO = re.compile(r"^\s*(is|are|does|do|did|can|could|should|was|were|has|have|will|would|may)\b", re.I)
+_BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|explain|summar\w*|who (should|qualif\w*|"
+                    r"is eligible|can|are)|eligib\w*|candidates?|risks|benefits|pros and cons|what are the|"
+                    r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
+# the statement types a question asks for (a question may ask for several); none: any answer type
+_WANTS = {
+    "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|mortality|deaths?|die|dying|"
+                         r"toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
+    "eligibility": re.compile(r"\b(who|eligib\w*|qualif\w*|candidates?|suitable|good fit|criteria|inclusion|"
+                              r"exclu\w*|select\w*)\b", re.I),
+    "procedure": re.compile(r"\b(how is|how are|how do|procedure|steps?|regimens?|protocol|conditioning|"
+                            r"mobili[sz]\w*|dose\w*|made|given|done|what happens)\b", re.I),
+    "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
+                                 re.I),
+    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (patients|people)|"
+                         r"follow-up|phase)\b", re.I),
+}
+LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
+MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
+SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
+
+
+@dataclass
+class Plan:
+    kind: str  # narrow | yesno | broad | comparison
+    wants: set[str] = field(default_factory=set)  # statement types the question asks for
+    lead: list[Candidate] = field(default_factory=list)  # the first sentence: the direct answer or bottom line
+    body: list[Candidate] = field(default_factory=list)
+    unconfirmed: list[Candidate] = field(default_factory=list)  # claims no primary source confirms
+    items: list[tuple[str, list[Candidate]]] = field(default_factory=list)  # a comparison: (item, its statements)
+
+    @property
+    def chosen(self) -> list[Candidate]:
+        return self.lead + self.body + self.unconfirmed
+
+
+def question_kind(question: str) -> str:
+    if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with)\b", question, re.I)):
+        return "comparison"
+    if _BROAD.search(question):
+        return "broad"
+    if _YESNO.search(question):
+        return "yesno"
+    return "narrow"
+
+
+def wanted_types(question: str) -> set[str]:
+    return {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
+
+
+def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
+              items: list[tuple[str, set[str]]] = ()) -> Plan:
+    """Choose the statements of the answer and their order. `items`: what a comparison compares, each a name
+    and the sources it names."""
+    plan = Plan(question_kind(question), wanted_types(question))
+    typed = [_weigh(c, plan.wants) for c in candidates]
+    answering = [c for c in typed if c.type in ANSWER_TYPES]
+    plan.unconfirmed = _unconfirmed([c for c in typed if c.type not in ANSWER_TYPES], answering)
+    if not answering:
+        return plan
+    best = max(c.score for c in answering)
+    if plan.kind == "comparison" and len(items) >= 2:
+        lead = _bottom_line(answering, best, 0.7)
+        plan.lead = [lead] if lead else []
+        plan.items = [(name, _per_item(sids, answering)) for name, sids in items]
+        plan.body = [c for _, cands in plan.items for c in cands]
+        return plan
+    pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best]
+    chosen = select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused)
+    chosen = _primary_first(chosen, answering)
+    if plan.kind == "broad":
+        lead = _bottom_line(answering, best)
+        rest = [c for c in chosen if c.source.kind != "synthesis"]
+        chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
+    else:  # a synthesis is a bottom line: it leads or it is left out
+        chosen = [c for n, c in enumerate(chosen) if n == 0 or c.source.kind != "synthesis"]
+    plan.lead, plan.body = _lead_first(chosen, plan.wants)
+    return plan
+
+
+def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
+    """The first sentence answers: the best statement of a type the question asks for (or, if it asks for
+    none, one that is not study design or background)."""
+    if not chosen:
+        return [], []
+    fits = [c for c in chosen if (c.type in wants if wants else c.type not in ("design", "background"))]
+    lead = fits[0] if fits and chosen[0].source.kind != "synthesis" else chosen[0]
+    return [lead], [c for c in chosen if c is not lead]
+
+
+def _weigh(cand: Candidate, wants: set[str]) -> Candidate:
+    """A statement of a type the question asks for counts a little more; background a little less."""
+    bonus = 0.05 if cand.type in wants else (-0.04 if cand.type == "background" else 0.0)
+    return replace(cand, score=cand.score + bonus) if bonus else cand
+
+
+def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8) -> Candidate | None:
+    """For a broad question: the best synthesis statement, when it is about as relevant as the best statement."""
+    syntheses = [c for c in answering if c.source.kind == "synthesis"]
+    top = max(syntheses, key=lambda c: c.score, default=None)
+    return top if top is not None and top.score >= share * best else None
+
+
+SLOTS = ("finding", "eligibility", "safety")  # a broad answer: evidence, who qualifies, risks (when relevant)
+
+
+def _slots(chosen: list[Candidate], answering: list[Candidate], best: float, share: float = 0.6) -> list[Candidate]:
+    """A broad answer covers the evidence, who qualifies and the risks: for each slot, the best statement of
+    that type with a figure (a result, a criterion, a rate) when one is relevant enough, our synthesis of it
+    first; then the statements chosen for relevance."""
+    out: list[Candidate] = []
+    for slot in SLOTS:
+        options = [c for c in answering if c.type == slot and c.source.kind != "education"
+                   and c.score >= share * best]
+        with_figures = [c for c in options if numbers(c.text)]
+        top = max(with_figures or options, key=lambda c: c.score, default=None)
+        if top is not None:
+            out.append(top)
+    return out + [c for c in chosen if all(c is not o for o in out)]
+
+
+def _per_item(sources: set[str], answering: list[Candidate]) -> list[Candidate]:
+    """One item of a comparison: the best design, result and safety statement of the sources that name it
+    (a trial's own report before a follow-up or a review), or a note that the sources say nothing on it."""
+    own = sorted((c for c in answering if c.source.id in sources and c.source.kind != "synthesis"),
+                 key=lambda c: c.score, reverse=True)
+    picked = [top for kind in ("design", "finding", "safety")
+              if (top := next((c for c in own if c.type == kind), None)) is not None]
+    return picked or own[:1]
+
+
+def _primary_first(chosen: list[Candidate], answering: list[Candidate]) -> list[Candidate]:
+    """A seed or blog statement stays only where no primary statement among the candidates says the same."""
+    primary = [c for c in answering if c.source.kind not in ("education", "synthesis")]
+    out = []
+    for cand in chosen:
+        if cand.source.kind == "education" and any(float(np.dot(cand.vec, p.vec)) > SAME_POINT for p in primary):
+            continue
+        out.append(cand)
+    return out
+
+
+def _unconfirmed(claims: list[Candidate], answering: list[Candidate]) -> list[Candidate]:
+    """At most one unconfirmed claim, and only one as relevant as the answer's best statement."""
+    if not claims:
+        return []
+    best = max((c.score for c in answering), default=0.0)
+    top = max(claims, key=lambda c: c.score)
+    return [top] if top.score >= 0.9 * best else []
