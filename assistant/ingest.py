@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import json
 import re
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def decode(raw: bytes, warnings: list[str]) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-MAX_BYTES = 100 * 1024 * 1024  # the default size cap (ASSISTANT_MAX_FILE_MB)
+MAX_BYTES = int(float(os.environ.get("ASSISTANT_MAX_FILE_MB") or 100) * 1024 * 1024)  # files above it are refused
 
 
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
