@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -19,8 +20,6 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
-
-import logging
 
 import numpy as np
 
@@ -143,7 +142,7 @@ class Store:
         start = time.perf_counter()
         if rebuild:
             self.reset()
-        self.clean()
+        self._sweep()  # this process holds the writer lock: any pending mark is a dead writer's
         report, have = IndexReport(), self.indexed()
         for note in notes:
             entry = have.get(note.source.id)
@@ -244,9 +243,13 @@ class Store:
         """Delete what interrupted writes left behind: for each pending mark whose writer is gone (no writer
         holds the embedded index's lock, or the mark's lease has not been renewed for STALE_SECONDS), the
         passages of that source whose hash the registry does not name."""
-        committed, pending, _ = self._registry()
-        if not pending or self._writer_alive():
+        if self._writer_alive():
             return 0
+        return self._sweep()
+
+    def _sweep(self) -> int:
+        """`clean` once no other writer can be running (the caller holds the lock, or found it free)."""
+        committed, pending, _ = self._registry()
         now = time.time()
         dead = [sid for sid, meta in pending.items()
                 if not self.settings.chroma_url or now - float(meta.get("beat") or 0) > STALE_SECONDS]

@@ -45,7 +45,8 @@ class Loaded:
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _terms: dict = field(default_factory=dict, repr=False)
-    _statements: dict = field(default_factory=dict, repr=False)  # source id -> {statement id: (passage, st)}
+    _statements: dict = field(default_factory=dict, repr=False)
+    _of_source: dict = field(default_factory=dict, repr=False)  # (source id, audience) -> its passages  # source id -> {statement id: (passage, st)}
     _subjects: dict = field(default_factory=dict, repr=False)  # subject -> sources that name it
     _subject_rows: dict = field(default_factory=dict, repr=False)  # subject -> their BM25 rows
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -89,6 +90,15 @@ class Loaded:
         return self.passages([pid])[pid]
 
     def of_source(self, source_id: str, audience: str | None = None) -> list[Passage]:
+        """A source's committed passages in reading order (kept: this index version never changes)."""
+        key = (source_id, audience)
+        if key not in self._of_source:
+            if len(self._of_source) > CACHE // 10:
+                self._of_source.clear()
+            self._of_source[key] = self._fetch_source(source_id, audience)
+        return self._of_source[key]
+
+    def _fetch_source(self, source_id: str, audience: str | None) -> list[Passage]:
         if source_id not in self.shas:
             return []
         where = {"$and": [{"source_id": source_id}, {"sha": self.shas[source_id]}]}

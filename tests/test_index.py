@@ -77,3 +77,18 @@ def test_bm25_is_saved_and_reused_until_the_index_changes(own_settings, store, c
     reopened = Store(own_settings, embeddings=store.embeddings)
     assert reopened.loaded.ids == built.ids  # rebuilt from Chroma's documents
     assert "unreadable" in caplog.text
+
+
+def test_the_next_write_sweeps_a_dead_writers_leftovers(own_settings, store):
+    """A pending mark whose writer is gone (no lock held): `index` (which holds the lock itself) deletes the
+    passages that write left uncommitted; a reader does too; committed sources are untouched."""
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    committed = index.count()
+    for sweeper in (lambda: index.sync(load_corpus(own_settings.corpus_dir)), index.clean):
+        index._beat("ghost", "0" * 64)  # a write that began and died
+        index.passages.add_texts(["Half-written ghost passage about transplantation."],
+                                 [{"source_id": "ghost", "passage_id": "ghost#x", "sha": "0" * 64}], ["ghost#x@0"])
+        assert index.count() == committed + 1
+        sweeper()
+        assert index.count() == committed and "ghost" not in index.indexed()
