@@ -13,10 +13,11 @@ from functools import cached_property
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
-from .audience import (COMPARED_TITLE, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, LEAD_TITLE, NOT_COVERED,
+from .audience import (COMPARED_TITLE, CONDITION_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, LEAD_TITLE, NOT_COVERED,
                        REFUSAL, SECTION_ORDER, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, check_mode, disclaimer,
                        prompt_text, section_group, section_title, simplify)
 from .chat import standalone
+from .conditions import Conditions
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .retrieve import HybridRetriever, where_filter
@@ -94,7 +95,10 @@ class ExtractiveEngine:
         state["scope"] = self.scope.answerability(state["question"], state["standalone"], state["qvec"],
                                                    state["found"], best_sentence)
         state["answerability"] = state["scope"]["score"]
-        if self.scope.after_sources(state["question"]):
+        uncovered = self.conditions.uncovered(state["standalone"])
+        if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
+            state["refusal"] = CONDITION_REFUSAL[state["mode"]].format(name=uncovered)
+        elif self.scope.after_sources(state["question"]):
             state["refusal"] = FUTURE_REFUSAL[state["mode"]]
         elif state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]
@@ -129,6 +133,10 @@ class ExtractiveEngine:
             answer.answerability = round(state["answerability"], 3)
             answer.scope = state["scope"]
         return answer
+
+    @cached_property
+    def conditions(self) -> Conditions:
+        return Conditions(self.store.loaded, self.retriever.lexicon)
 
     @cached_property
     def scope(self) -> Scope:

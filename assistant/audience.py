@@ -36,6 +36,10 @@ REFUSAL = {
                  "going beyond them.",
     "patient": "I'm sorry, my sources do not cover this question, so I can't answer it.",
 }
+CONDITION_REFUSAL = {
+    "clinician": "The sources in this knowledge base do not cover {name}, so I cannot answer this question from them.",
+    "patient": "I'm sorry, my sources do not cover {name}, so I can't answer this question.",
+}
 DOSE_REFUSAL = {
     "clinician": "The sources in this knowledge base do not state a dose for this, and I do not give doses that they "
                  "do not contain.",

@@ -31,6 +31,13 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)  # ABBR -> long form
     synonyms: list[list[str]] = field(default_factory=list)
     lay: dict[str, str] = field(default_factory=dict)
+    conditions: dict[str, list[str]] = field(default_factory=dict)  # condition -> other names (lay words...)
+
+    def conditions_in(self, text: str) -> list[str]:
+        """The conditions of the curated list a text names, by their name or another of their names."""
+        flat = re.sub(r"[^\w\s-]", " ", text)
+        return [name for name, others in self.conditions.items()
+                if any(_pattern(t).search(flat) for t in [name, *others])]
 
     def learn(self, texts) -> "Lexicon":
         """Add the abbreviations the corpus defines itself ('long form (ABBR)'); curated ones win."""
@@ -105,5 +112,5 @@ def curated() -> dict:
 def load_lexicon(corpus_texts=(), learned: dict[str, str] | None = None) -> Lexicon:
     data = curated()
     lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
-                  dict(data.get("lay", {})))
+                  dict(data.get("lay", {})), {k: list(v) for k, v in (data.get("conditions") or {}).items()})
     return lex.add(learned or {}).learn(corpus_texts)

@@ -239,3 +239,30 @@ def test_a_term_the_corpus_never_uses_weighs_fully_unless_it_is_everyday_english
     weights = {tuple(sorted(set().union(*forms))): w for forms, w in engine.scope._weighted("Crohn's disease")}
     assert weights[("crohn",)] == engine.scope.unseen
     assert content_terms("I've had it and don't know") == []
+
+
+@pytest.mark.parametrize("question, name", [
+    ("What is the first-line treatment for rheumatoid arthritis?", "rheumatoid arthritis"),
+    ("Is autologous HSCT used for neuromyelitis optica?", "neuromyelitis optica"),
+    ("What is the survival benefit of autologous stem cell transplantation in multiple sclerosis?", "multiple sclerosis"),
+    ("I have scleroderma and Crohn's disease: would a transplant help my Crohn's?", "crohn disease"),
+])
+def test_a_question_about_another_disease_is_refused_naming_it(engine, question, name):
+    for mode in ("clinician", "patient"):
+        answer = engine.answer(question, mode=mode)
+        assert answer.refused and name in answer.message and not answer.sections
+
+
+def test_conditions_are_names_not_everyday_words():
+    from assistant.conditions import named_conditions
+
+    assert named_conditions("Does HSCT help skin thickening in systemic sclerosis?") == ["systemic sclerosis"]
+    assert named_conditions("What long-term problems and adverse effects can a transplant cause?") == []
+    assert named_conditions("Does the transplant help my mood or heart disease?") == []
+    assert named_conditions("Is HSCT used for neuromyelitis optica or multiple sclerosis?") == [
+        "neuromyelitis optica", "multiple sclerosis"]
+
+
+def test_a_condition_the_sources_cover_is_answered(engine):
+    answer = engine.answer("What was event-free survival after AHSCT for systemic sclerosis in the fixture trial?")
+    assert not answer.refused and "79%" in " ".join(s.text for s in answer.sentences)

