@@ -254,9 +254,11 @@ def feedback_export(settings: Settings, fmt: str, out: str | None):
 @click.option("--mode", type=click.Choice(["clinician", "patient", "both"]), default="both", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder [evals/report].")
 @click.option("--check", is_flag=True, help="Exit 1 when a metric falls below its floor in evals/thresholds.yaml.")
-@click.option("--limit", type=int, help="Only the first N gold items (a quick look).")
+@click.option("--limit", type=int, help="Only the first N gold items (a quick look; the probe is skipped).")
+@click.option("--probes", "probes_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Scope probe questions [evals/probes.yaml].")
 @click.pass_obj
-def eval_(settings: Settings, gold_path, engines, mode, out, check, limit):
+def eval_(settings: Settings, gold_path, engines, mode, out, check, limit, probes_path):
     """Score the assistant on gold questions and write report.json, report.md and plots."""
     from .evaluate import GoldError, load_gold
     from .evalrun import evaluate
@@ -267,8 +269,11 @@ def eval_(settings: Settings, gold_path, engines, mode, out, check, limit):
         _fail(str(exc), 2)
     items = items[:limit] if limit else items
     modes = ["clinician", "patient"] if mode == "both" else [mode]
+    from .probes import PROBES, load_probes
+
+    probes = load_probes(Path(probes_path)) if probes_path else (load_probes() if PROBES.exists() and not limit else [])
     failures = evaluate(settings, items, list(engines) or ["extractive"], modes,
-                        Path(out) if out else ROOT / "evals" / "report", gold_path or "evals/gold.yaml")
+                        Path(out) if out else ROOT / "evals" / "report", gold_path or "evals/gold.yaml", probes)
     if check and failures:
         _fail("metrics below their floor:\n  " + "\n  ".join(failures))
 

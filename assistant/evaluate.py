@@ -5,6 +5,7 @@ the patient reading grade and latency, per engine and mode. `report.py` writes i
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -13,10 +14,12 @@ from pathlib import Path
 import yaml
 
 from .render import to_markdown
-from .schema import Answer
+from .audience import UNCONFIRMED_TITLE
+from .schema import ANSWER_TYPES, Answer
 from .support import SupportChecker
 
 RECALL_K = 5
+UNCONFIRMED_TITLES = frozenset(UNCONFIRMED_TITLE.values())
 
 
 class GoldError(ValueError):
@@ -31,6 +34,7 @@ class GoldItem:
     sources: tuple[str, ...] = ()
     out_of_scope: bool = False
     patient_turns: tuple[str, ...] | None = None
+    answers: tuple[str, ...] | None = None  # the corpus statements that answer it (None: not labelled)
 
     def questions(self, mode: str) -> tuple[str, ...]:
         return self.patient_turns if mode == "patient" and self.patient_turns else self.turns
@@ -60,7 +64,8 @@ def load_gold(path: Path) -> list[GoldItem]:
         patient = raw.get("patient_question")
         patient_turns = (*turns[:-1], patient) if patient else None
         items.append(GoldItem(raw["id"], tuple(turns), tuple(tuple(g) for g in groups),
-                              tuple(raw.get("sources") or ()), bool(raw.get("out_of_scope", False)), patient_turns))
+                              tuple(raw.get("sources") or ()), bool(raw.get("out_of_scope", False)), patient_turns,
+                              tuple(raw["answers"]) if raw.get("answers") is not None else None))
     return items
 
 
@@ -72,8 +77,15 @@ def match_facts(text: str, groups, plain=None) -> tuple[list[list[str]], list[li
     matched, missed = [], []
     for group in groups:
         forms = [s.lower() for s in group] + ([plain(s).lower() for s in group] if plain else [])
-        (matched if any(f in lowered for f in forms) else missed).append(list(group))
+        (matched if any(_whole(f).search(lowered) for f in forms) else missed).append(list(group))
     return matched, missed
+
+
+def _whole(needle: str) -> re.Pattern:
+    """A fact matched from the start of a word (a stem like 'reinfus' still matches 'reinfused'), a figure as a
+    whole figure: '20' does not match '2025' or '20.5', '5%' does not match '15%'."""
+    tail = r"(?![\d]|[.,]\d)" if needle[-1:].isdigit() else ""
+    return re.compile(rf"(?<![\w.]){re.escape(needle)}{tail}" if needle[:1].isalnum() else re.escape(needle) + tail)
 
 
 def reading_grade(text: str) -> float:
@@ -103,6 +115,10 @@ class Row:
     unsupported: list[dict] = field(default_factory=list)
     disclaimer: bool = False
     grade: float | None = None
+    first_answers: bool | None = None  # the first sentence quotes a labelled answering statement
+    answering: int = 0  # sentences that quote a labelled answering statement
+    filler: int = 0  # sentences of a non-answer type outside the labelled last section
+    seed_instead: bool | None = None  # a seed/blog sentence where a labelled primary statement answers
 
     @property
     def fact_recall(self) -> float:
@@ -131,7 +147,23 @@ def score_answer(item: GoldItem, answer: Answer, engine: str, latency_ms: float,
                                     "overlap": verdict.overlap, "similarity": verdict.similarity})
     if answer.mode == "patient" and answer.sentences:
         row.grade = reading_grade(body)
+    if item.answers is not None and answer.sentences:
+        _plan_measures(row, item, answer)
     return row
+
+
+def _plan_measures(row: Row, item: GoldItem, answer: Answer) -> None:
+    """Issue 13's measures of whether an answer answers: against the statements labelled as answering it."""
+    wanted = set(item.answers)
+    sentences = answer.sentences
+    row.first_answers = sentences[0].statement in wanted
+    row.answering = sum(s.statement in wanted for s in sentences)
+    row.filler = sum(s.type not in ANSWER_TYPES for sec in answer.sections if sec.title not in UNCONFIRMED_TITLES
+                     for s in sec.sentences)
+    kinds = {r.n: r.kind for r in answer.references}
+    primary_labelled = any(not a.startswith("seed-") for a in wanted)
+    row.seed_instead = primary_labelled and any(kinds.get(n) == "education" for s in sentences for n in s.citations
+                                                if s.statement not in wanted)
 
 
 def run_eval(engines: dict, items: list[GoldItem], modes: list[str], checker: SupportChecker,
@@ -182,6 +214,7 @@ def metrics(rows: list[Row]) -> dict:
     refused = [r for r in rows if r.refused]
     grades = [r.grade for r in rows if r.grade is not None]
     latencies = [r.latency_ms for r in rows]
+    labelled = [r for r in answered if r.first_answers is not None]
     return {
         "questions": len(rows),
         "retrieval_recall_at_5": _share(sum(1 for k in ranks if k and k <= RECALL_K), len(ranks)),
@@ -196,6 +229,10 @@ def metrics(rows: list[Row]) -> dict:
         "refusal_precision": _share(sum(1 for r in refused if r.out_of_scope), len(refused)),
         "in_scope_answered": _share(len(answered), len(scope)),
         "disclaimer_rate": _share(sum(r.disclaimer for r in rows), len(rows)),
+        "first_sentence_answers": _share(sum(bool(r.first_answers) for r in labelled), len(labelled)),
+        "answer_precision": _share(sum(r.answering for r in labelled), sum(r.sentences for r in labelled)),
+        "filler_rate": _share(sum(r.filler for r in labelled), sum(r.sentences for r in labelled)),
+        "seed_instead_of_primary": _share(sum(bool(r.seed_instead) for r in labelled), len(labelled)),
         "fk_grade_mean": round(statistics.fmean(grades), 2) if grades else None,
         "fk_grade_max": round(max(grades), 2) if grades else None,
         "latency_p50_ms": _percentile(latencies, 0.5),

@@ -156,6 +156,8 @@ class Loaded:
         first author and venue, minus words common in the corpus. A question that uses one is about it."""
         raw: dict[str, set[str]] = {}
         for sid, source in self.sources.items():
+            if source.kind == "synthesis":  # our own notes: no question names them
+                continue
             acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.title)}  # SCOT, UPSIDE, CARE
             words = re.findall(r"[a-z]{3,}", sid) + [w.lower() for w in re.findall(r"\b[A-Z][a-z]*[A-Z]\w*", source.title)]
             if source.authors:
@@ -170,7 +172,7 @@ class Loaded:
                 spread[name] = spread.get(name, 0) + 1
         common = max(1, len(self.ids) // 4)
         return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency(n) <= common}
-                for sid, names in raw.items()}
+                for sid, names in raw.items()} | {sid: set() for sid, s in self.sources.items() if s.kind == "synthesis"}
 
     @cached_property
     def named_by(self) -> dict[str, set[str]]:

@@ -29,6 +29,8 @@ _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|expla
                     r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
 # the statement types a question asks for (a question may ask for several); none: any answer type
 _WANTS = {
+    "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|effect\w*|efficacy|work\w*|benefit\w*|"
+                          r"survival|improv\w*|help\w*|better)\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|mortality|deaths?|die|dying|"
                          r"toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|eligib\w*|qualif\w*|candidates?|suitable|good fit|criteria|inclusion|"
@@ -42,6 +44,7 @@ _WANTS = {
 }
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
+FOCUSED_MARGIN = 0.6
 SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
 
 
@@ -90,7 +93,9 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.items = [(name, _per_item(sids, answering)) for name, sids in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
-    pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best]
+    named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
+    pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best or ((focused or {}).get(c.source.id)
+                                                                           and c.score >= named)]
     chosen = select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused)
     chosen = _primary_first(chosen, answering)
     if plan.kind == "broad":

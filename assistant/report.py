@@ -13,6 +13,8 @@ TABLE_METRICS = [
     ("key_fact_recall", "Key-fact recall"), ("full_match_rate", "Full-match rate"),
     ("citation_rate", "Sentences with a citation"), ("citation_support", "Citation support"),
     ("number_support", "Numbers found in cited passage"), ("refusal_recall", "Out-of-scope refused"),
+    ("first_sentence_answers", "First sentence answers"), ("answer_precision", "Answer precision"),
+    ("filler_rate", "Filler sentences"), ("seed_instead_of_primary", "Seed instead of primary"),
     ("refusal_precision", "Refusal precision"), ("in_scope_answered", "In-scope answered"),
     ("disclaimer_rate", "Disclaimer present"), ("fk_grade_mean", "Reading grade (FK) mean"),
     ("fk_grade_max", "Reading grade (FK) max"), ("latency_p50_ms", "Latency p50 (ms, warm)"),
@@ -104,9 +106,16 @@ def plots(results: dict, rows: list[Row], out: Path) -> list[Path]:
     return [metrics_png, latency_png]
 
 
-def write_report(out: Path, results: dict, rows: list[Row], meta: dict, failures: list[str]) -> list[Path]:
+def write_report(out: Path, results: dict, rows: list[Row], meta: dict, failures: list[str], probes: dict | None = None,
+                 probe_failures: list[str] = ()) -> list[Path]:
+    from .probes import markdown as probe_markdown
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps({"meta": meta, "metrics": results, "failures": failures,
-                                                 "rows": [asdict(r) for r in rows]}, indent=1, ensure_ascii=False))
-    (out / "report.md").write_text(markdown(results, rows, meta, failures), encoding="utf-8")
+                                                 "probes": probes, "rows": [asdict(r) for r in rows]},
+                                                indent=1, ensure_ascii=False))
+    text = markdown(results, rows, meta, failures)
+    if probes:
+        text = text.rstrip("\n") + "\n" + "\n".join(probe_markdown(probes, list(probe_failures))) + "\n"
+    (out / "report.md").write_text(text, encoding="utf-8")
     return [out / "report.json", out / "report.md", *plots(results, rows, out)]

@@ -96,3 +96,24 @@ def test_default_engine_meets_the_floors(tmp_path_factory):
                         out, "evals/gold.yaml")
     assert (out / "report.md").exists() and (out / "metrics.png").exists()
     assert not failures, "\n".join(failures)
+
+
+def test_key_facts_match_whole_words_and_whole_figures():
+    matched, missed = match_facts("Reinfused in 2025; 15% had events.", [["reinfus"], ["20"], ["5%"], ["2025"], ["15%"]])
+    assert matched == [["reinfus"], ["2025"], ["15%"]] and missed == [["20"], ["5%"]]
+
+
+def test_plan_measures_against_labelled_statements(checker):
+    item = GoldItem("X", ("q",), (), ("trial-a",), answers=("trial-a#efs-54",))
+    other = "No patient in the fixture trial was lost to follow-up before 54 months."
+    answer = _answer([(PASSAGE, 1), (other, 1)], PASSAGE + " " + other)
+    first, second = answer.sections[0].sentences
+    first.statement, first.type = "trial-a#efs-54", "finding"
+    second.statement, second.type = "trial-a#follow-up", "background"
+    row = score_answer(item, answer, "e", 10.0, ["trial-a"], checker)
+    assert row.first_answers is True and row.answering == 1 and row.filler == 0 and row.seed_instead is False
+    first.statement, second.type = "trial-a#dmards", "unconfirmed"  # the answer opens with something else
+    row = score_answer(item, answer, "e", 10.0, ["trial-a"], checker)
+    assert row.first_answers is False and row.answering == 0 and row.filler == 1
+    m = metrics([row])
+    assert m["first_sentence_answers"] == 0.0 and m["answer_precision"] == 0.0 and m["filler_rate"] == 0.5
