@@ -37,8 +37,9 @@ def condition_names() -> dict[tuple[str, ...], str]:
     for code in icd.get_all_codes(with_dots=False):
         if not icd.is_leaf(code) and icd.is_chapter_or_block(code):
             continue
-        core = _CUT.split(icd.get_description(code), maxsplit=1)[0].strip()
-        forms = {core}
+        description = icd.get_description(code)
+        core = _CUT.split(description, maxsplit=1)[0].strip()
+        forms = {core} | {w for w in re.findall(r"[A-Za-z]+", description) if _DISEASE_WORD.match(w.lower())}
         bare = _QUALIFIERS.sub("", core)
         forms |= {bare, _SUFFIX.sub("", bare), _SUFFIX.sub("", core)}
         for form in forms:
@@ -52,6 +53,19 @@ def condition_names() -> dict[tuple[str, ...], str]:
             if key and len(key) == len(words) and len(out.get(key, "")) < len(form):
                 out[key] = form.lower()
     return out
+
+
+# International Nonproprietary Name stems (WHO): a word ending in one is a drug ('tofacitinib', 'bosentan').
+_DRUG = re.compile(r"\b[a-z]{2,}(?:mab|tinib|nib|acept|ercept|pril|sartan|sentan|olol|statin|ciguat|prazole|dipine|lukast|"
+                   r"parin|platin|rubicin|gliptin|gliflozin|glitazone|oxacin|cycline|cillin|mycin|conazole|afil|"
+                   r"prost|setron|triptan|azepam|dronate|limus|fenidone|citinib)\b", re.I)
+# single words that name a disease by their ending ('vasculitis', 'lymphoma'), as ICD-10 uses them
+_DISEASE_WORD = re.compile(r"^(?!diagnosis$|prognosis$)[a-z]{4,}(?:itis|osis|oma|aemia|emia|pathy|plasia|trophy)$")
+
+
+def named_drugs(question: str) -> list[str]:
+    """Drug names a question uses, recognised by their INN stem."""
+    return list(dict.fromkeys(m.group(0).lower() for m in _DRUG.finditer(question)))
 
 
 def named_conditions(question: str) -> list[str]:
@@ -71,7 +85,8 @@ def named_conditions(question: str) -> list[str]:
 
 
 class Conditions:
-    """Which conditions named by questions the corpus covers (cached per name for the life of an index)."""
+    """Which conditions (and drugs) named by questions the corpus covers (cached per name for the life of an
+    index)."""
 
     def __init__(self, loaded, lexicon=None):
         self.loaded, self.lexicon = loaded, lexicon
@@ -106,7 +121,8 @@ class Conditions:
         """The first condition the question names (in ICD-10's words or the lexicon's) that no passage of the
         corpus covers, or None."""
         curated = self.lexicon.conditions_in(question) if self.lexicon is not None else []
-        return next((name for name in curated + named_conditions(question) if not self.covered(name)), None)
+        names = curated + named_conditions(question) + named_drugs(question)
+        return next((name for name in names if not self.covered(name)), None)
 
 
 def _in_order(key: list[str], terms: list[str]) -> bool:

@@ -25,14 +25,14 @@ _COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|en
                       r"which (is|one|works|of))\b", re.I)
 _YESNO = re.compile(r"^\s*(is|are|does|do|did|can|could|should|was|were|has|have|will|would|may)\b", re.I)
 _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|explain|summar\w*|who (should|qualif\w*|"
-                    r"is eligible|can|are)|eligib\w*|candidates?|risks|benefits|pros and cons|what are the|"
+                    r"is eligible|can|are)|eligib\w*|candidates?|risks|benefits|pros and cons|"
                     r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
 # the statement types a question asks for (a question may ask for several); none: any answer type
 _WANTS = {
     "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|effect\w*|efficacy|work\w*|benefit\w*|"
-                          r"survival|improv\w*|help\w*|better)\b", re.I),
-    "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|mortality|deaths?|die|dying|"
-                         r"toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
+                          r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*)\b", re.I),
+    "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
+                         r"die (of|from)|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|eligib\w*|qualif\w*|candidates?|suitable|good fit|criteria|inclusion|"
                               r"exclu\w*|select\w*)\b", re.I),
     "procedure": re.compile(r"\b(how is|how are|how do|procedure|steps?|regimens?|protocol|conditioning|"
@@ -97,9 +97,9 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best or ((focused or {}).get(c.source.id)
                                                                            and c.score >= named)]
     chosen = select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused)
-    chosen = _primary_first(chosen, answering)
+    chosen = _primary_first(chosen, pool, focused)
     if plan.kind == "broad":
-        lead = _bottom_line(answering, best)
+        lead = _bottom_line(answering, best, wants=plan.wants)
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
     else:  # a synthesis is a bottom line: it leads or it is left out
@@ -109,12 +109,12 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
 
 
 def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
-    """The first sentence answers: the best statement of a type the question asks for (or, if it asks for
-    none, one that is not study design or background)."""
+    """The first sentence answers: the best statement of a type the question asks for (any, if it asks for
+    none), a source's own before a seed's or blog's."""
     if not chosen:
         return [], []
-    fits = [c for c in chosen if (c.type in wants if wants else c.type not in ("design", "background"))]
-    lead = fits[0] if fits and chosen[0].source.kind != "synthesis" else chosen[0]
+    fits = [c for c in chosen if not wants or c.type in wants] or chosen
+    lead = next((c for c in fits if c.source.kind != "education"), fits[0])
     return [lead], [c for c in chosen if c is not lead]
 
 
@@ -124,9 +124,12 @@ def _weigh(cand: Candidate, wants: set[str]) -> Candidate:
     return replace(cand, score=cand.score + bonus) if bonus else cand
 
 
-def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8) -> Candidate | None:
-    """For a broad question: the best synthesis statement, when it is about as relevant as the best statement."""
+def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8,
+                 wants: set[str] = frozenset()) -> Candidate | None:
+    """For a broad question: the best synthesis statement (of a type the question asks for, if any is), when it is
+    about as relevant as the best statement."""
     syntheses = [c for c in answering if c.source.kind == "synthesis"]
+    syntheses = [c for c in syntheses if c.type in wants] or syntheses
     top = max(syntheses, key=lambda c: c.score, default=None)
     return top if top is not None and top.score >= share * best else None
 
@@ -159,12 +162,16 @@ def _per_item(sources: set[str], answering: list[Candidate]) -> list[Candidate]:
     return picked or own[:1]
 
 
-def _primary_first(chosen: list[Candidate], answering: list[Candidate]) -> list[Candidate]:
-    """A seed or blog statement stays only where no primary statement among the candidates says the same."""
-    primary = [c for c in answering if c.source.kind not in ("education", "synthesis")]
+def _primary_first(chosen: list[Candidate], pool: list[Candidate], focused: dict[str, float] | None) -> list[Candidate]:
+    """A seed or blog statement is left out where a primary source speaks to the same point: a primary statement of
+    the same type among the statements worth giving, or one close in meaning among all candidates. It stays when
+    the question names the seed, or when it is the only voice on its point."""
+    primary = [c for c in pool if c.source.kind not in ("education", "synthesis")]
+    types = {c.type for c in primary}
     out = []
     for cand in chosen:
-        if cand.source.kind == "education" and any(float(np.dot(cand.vec, p.vec)) > SAME_POINT for p in primary):
+        if cand.source.kind == "education" and not (focused or {}).get(cand.source.id) and (
+                cand.type in types or any(float(np.dot(cand.vec, p.vec)) > SAME_POINT for p in primary)):
             continue
         out.append(cand)
     return out

@@ -65,8 +65,8 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 20
     rrf_k: int = 60
     where: dict | None = None
-    coverage_weight: float = 2.0
-    name_weight: float = 1.0
+    coverage_weight: float = 6.0
+    name_weight: float = 3.0
     subject: str = ""  # see Settings.subject
     subject_weight: float = 1.0
 
@@ -115,7 +115,7 @@ class HybridRetriever(BaseRetriever):
     def bm25_scores(self, query: str) -> np.ndarray | None:
         """Every passage's BM25 score for the query (None when it has no term to look for)."""
         loaded = self.store.loaded
-        q_terms = stems(self.lexicon.expand(query))
+        q_terms = list(dict.fromkeys(stems(self.lexicon.expand(query))))  # each once: expansions repeat words
         return loaded.bm25.get_scores(q_terms) if q_terms and loaded.ids else None
 
     def _best(self, scores: np.ndarray, where: dict | None, within: np.ndarray | None = None) -> list[int]:

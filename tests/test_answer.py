@@ -266,3 +266,18 @@ def test_conditions_are_names_not_everyday_words():
 def test_a_condition_the_sources_cover_is_answered(engine):
     answer = engine.answer("What was event-free survival after AHSCT for systemic sclerosis in the fixture trial?")
     assert not answer.refused and "79%" in " ".join(s.text for s in answer.sentences)
+
+
+def test_drugs_and_disease_words_are_recognised_by_their_form():
+    from assistant.conditions import named_conditions, named_drugs
+
+    assert named_drugs("Does tofacitinib or bosentan work, and what about abatacept?") == [
+        "tofacitinib", "bosentan", "abatacept"]
+    assert named_drugs("Do patients accept the concept of a transplant?") == []
+    assert named_conditions("Can a stem cell transplant help my vasculitis?") == ["vasculitis"]
+    assert "diagnosis" not in named_conditions("What is the diagnosis and prognosis after HSCT?")
+
+
+def test_a_question_about_a_drug_the_sources_do_not_cover_is_refused_naming_it(engine):
+    answer = engine.answer("Does bosentan help digital ulcers after autologous stem cell transplantation?")
+    assert answer.refused and "bosentan" in answer.message
