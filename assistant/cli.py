@@ -142,7 +142,7 @@ def sources_show(settings: Settings, source_id: str):
 @click.argument("question", required=False)
 @click.option("--mode", type=click.Choice(["clinician", "patient"]), default="clinician", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
-@click.option("--batch", type=click.File("r"), help="Read one question per line from FILE ('-' for stdin); write JSON Lines.")
+@click.option("--batch", type=click.File("rb"), help="Read one question per line from FILE ('-' for stdin); write JSON Lines.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["guideline", "research", "review", "education"]),
               help="Only use sources of this kind (repeatable).")
 @click.option("--since", type=int, help="Only use sources published in or after this year.")
@@ -183,13 +183,20 @@ def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passag
         answer = engine.answer(question, mode=mode, where=where)
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else to_markdown(answer, passages))
         return
-    for line in batch:
+    for number, raw in enumerate(batch, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:  # one bad line is an error record; the others are answered
+            click.echo(json.dumps({"line": number, "question": raw.decode("utf-8", "replace").strip()[:200],
+                                   "error": f"line {number} is not valid UTF-8 ({exc.reason} at byte {exc.start})"},
+                                  ensure_ascii=False))
+            continue
         if not line.strip():
             continue
         try:
             record = engine.answer(line.strip(), mode=mode, where=where).to_dict()
         except QuestionError as exc:
-            record = {"question": line.strip()[:200], "error": str(exc)}
+            record = {"line": number, "question": line.strip()[:200], "error": str(exc)}
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -238,13 +245,23 @@ def feedback_export(settings: Settings, fmt: str, out: str | None):
     """Print every rating with its question, answer and mode (JSON Lines or CSV)."""
     from .feedback import FeedbackStore
 
+    import sqlite3
+
     store = FeedbackStore.in_home(settings.home)
-    text = store.export(fmt)
+    try:
+        text = store.export(fmt)
+        count = len(store.rows())
+    except sqlite3.Error as exc:
+        _fail(f"cannot read the feedback database {store.path} ({exc}): it is damaged or not this assistant's; "
+              "move it aside and the chat page starts a new one")
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {out} ({exc.strerror}); check that its folder exists and is writable")
     else:
         click.echo(text, nl=False)
-    click.echo(f"{len(store.rows())} rating(s) from {store.path}", err=True)
+    click.echo(f"{count} rating(s) from {store.path}", err=True)
 
 
 @cli.command("eval")
@@ -279,7 +296,26 @@ def eval_(settings: Settings, gold_path, engines, mode, out, check, limit, probe
 
 
 def main():
-    cli(prog_name="assistant")
+    """The console script. An error no command handled still ends in one line, never a traceback (set
+    ASSISTANT_DEBUG=1 to see it)."""
+    import os
+
+    from .index import IndexUnavailable, WriteError
+
+    try:
+        cli(prog_name="assistant", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (IndexUnavailable, WriteError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the user's terminal
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        _fail(f"{exc.__class__.__name__}: {exc}. This is a bug or a damaged index: try `assistant index --rebuild`; "
+              "ASSISTANT_DEBUG=1 shows the details")
 
 
 if __name__ == "__main__":

@@ -97,6 +97,14 @@ class FeedbackStore:
             out = io.StringIO()
             writer = csv.DictWriter(out, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
             return out.getvalue()
         raise ValueError(f"format must be jsonl or csv, not {fmt!r}")
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage return) is a formula
+    there, so it gets a leading apostrophe (OWASP's advice against CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -44,7 +44,7 @@ def split_sentences(text: str) -> list[str]:
     protected = flat
     for i, abbr in enumerate(_ABBREV):
         protected = protected.replace(abbr, abbr.replace(".", f"\x00{i}\x00"))
-    parts = _SENT_END.split(protected)
+    parts = [q for p in _SENT_END.split(protected) for q in _bounded(p)]
     out = []
     for part in parts:
         for i, abbr in enumerate(_ABBREV):
@@ -52,6 +52,22 @@ def split_sentences(text: str) -> list[str]:
         part = part.strip()
         if part:
             out.append(part)
+    return out
+
+
+MAX_SENTENCE_WORDS = 80
+_ANY_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def _bounded(part: str) -> list[str]:
+    """A 'sentence' too long to be one (text whose sentences start in lower case, a list without stops): cut at
+    any stop, then into pieces of at most MAX_SENTENCE_WORDS words, so that no quote and no passage is huge."""
+    if len(part.split()) <= MAX_SENTENCE_WORDS:
+        return [part]
+    out = []
+    for piece in _ANY_END.split(part):
+        words_ = piece.split()
+        out += [" ".join(words_[i:i + MAX_SENTENCE_WORDS]) for i in range(0, len(words_), MAX_SENTENCE_WORDS)]
     return out
 
 

@@ -271,3 +271,19 @@ def test_twenty_simultaneous_sessions_get_their_own_answers(settings, engine, tm
         assert card_html(expected, 2) == replies[1], i
         assert esc(first) in sources
     print(f"20 sessions x 2 turns in {time.perf_counter() - t0:.1f}s")
+
+
+def test_feedback_export_fails_cleanly_and_neutralises_formulas(tmp_path):
+    """A damaged or foreign database, or an --out folder that does not exist: one line, no traceback; a cell that
+    a spreadsheet would run as a formula is exported as text."""
+    store = FeedbackStore.in_home(tmp_path)
+    store.vote(session="s", turn=1, rating="up", question='=HYPERLINK("http://evil.example","x")', mode="clinician",
+               answer="@SUM(1+1)")
+    csv_text = store.export("csv")
+    assert "'=HYPERLINK" in csv_text and "'@SUM" in csv_text
+    missing = CliRunner().invoke(cli, ["--home", str(tmp_path), "feedback", "export", "--out",
+                                       str(tmp_path / "nodir" / "x.jsonl")])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output and "folder exists" in missing.output
+    store.path.write_bytes(b"\x00random bytes, not a database" * 100)
+    broken = CliRunner().invoke(cli, ["--home", str(tmp_path), "feedback", "export"])
+    assert broken.exit_code == 1 and "damaged" in broken.output and broken.exception.__class__ is SystemExit

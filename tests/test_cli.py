@@ -82,3 +82,12 @@ def test_sources_list_show_ingest_and_remove(run, tmp_path, fixture_corpus):
     assert run("ingest", str(tmp_path / "missing.pdf"), "--kind", "research", home=home).exit_code == 1
     assert "removed clinic" in run("remove", "clinic", home=home).output
     assert run("remove", "clinic", home=home).exit_code == 1
+
+
+def test_batch_reports_a_line_that_is_not_utf8_and_answers_the_others(run):
+    data = b"What were the results of AHSCT in the fixture trial?\n\xff\xfe bad bytes\nWhat is MSC therapy?\n"
+    result = run("ask", "--batch", "-", input=data)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(records) == 3
+    assert "not valid UTF-8" in records[1]["error"] and records[1]["line"] == 2
+    assert "sections" in records[0] and "sections" in records[2]

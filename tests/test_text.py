@@ -22,3 +22,14 @@ def test_numbers_normalised():
 
 def test_content_terms_drop_stopwords():
     assert content_terms("What is the role of HSCT in SSc?") == ["hsct", "ssc"]
+
+
+def test_text_without_capitals_is_still_cut_into_bounded_sentences():
+    from assistant.text import MAX_SENTENCE_WORDS, split_sentences
+
+    text = " ".join(f"the cohort had {n} patients with stable skin scores at one year." for n in range(600))
+    sentences = split_sentences(text)
+    assert len(sentences) >= 600 and max(len(s.split()) for s in sentences) <= MAX_SENTENCE_WORDS
+    assert split_sentences("In SCOT, 79% vs 50% (P=0.02). Et al. stay whole.") == [
+        "In SCOT, 79% vs 50% (P=0.02).", "Et al. stay whole."]
+    assert max(len(s.split()) for s in split_sentences("word " * 500)) <= MAX_SENTENCE_WORDS
