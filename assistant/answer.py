@@ -147,7 +147,7 @@ class ExtractiveEngine:
         return simplify(text, self.retriever.lexicon.plain)
 
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
-        own = set(stems(query))
+        weighted = self.scope.weighted(query)  # the question's ideas, rare ones weighing most
         top = max((h.score for h in hits), default=1.0)
         vectors = self.store.sentence_vectors([h.passage for h in hits])
         out = []
@@ -158,7 +158,7 @@ class ExtractiveEngine:
                     continue  # too short to stand alone, or text that instructs a model: never evidence
                 statement = statements[position] if position < len(statements) else None
                 vec = np.asarray(vec)
-                lexical = len(own & self._terms(text)) / len(own) if own else 0.0
+                lexical = self.scope.weighted_share(weighted, self._terms(text))
                 similarity = float(np.dot(qvec, vec))
                 value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))

@@ -97,6 +97,9 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best or ((focused or {}).get(c.source.id)
                                                                            and c.score >= named)]
     chosen = select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused)
+    if plan.wants and not any(c.type in plan.wants for c in chosen):  # what was asked for, if a statement says it
+        asked = [c for c in answering if c.type in plan.wants and c.score >= FOCUSED_MARGIN * best]
+        chosen = [max(asked, key=lambda c: c.score)] + chosen[:LIMIT[plan.kind] - 1] if asked else chosen
     chosen = _primary_first(chosen, pool, focused)
     if plan.kind == "broad":
         lead = _bottom_line(answering, best, wants=plan.wants)

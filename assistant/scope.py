@@ -67,6 +67,14 @@ class Scope:
         """The share of the question's terms, weighted by their rarity, that a set of stems contains."""
         return self._share(self._weighted(question), terms)
 
+    def weighted(self, question: str) -> list[tuple[list[frozenset[str]], float]]:
+        """The question's ideas and their weights, to measure many texts against (`weighted_share`)."""
+        return self._weighted(question)
+
+    def weighted_share(self, weighted: list[tuple[list[frozenset[str]], float]], terms: set[str]) -> float:
+        """The share of those weighted ideas that a set of stems contains."""
+        return self._share(weighted, terms)
+
     def _weighted(self, question: str) -> list[tuple[list[frozenset[str]], float]]:
         """The question's ideas, each as the forms that express it (sets of stems, any one will do) and its
         weight: a phrase the lexicon knows ('good fit') is one idea that any synonym of it covers
