@@ -55,6 +55,10 @@ class ExtractiveEngine:
 
     def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Answer:
+        if self.store.refresh():  # the index changed (an ingest, a remove): what was derived from it goes too
+            for derived in ("scope", "conditions"):
+                self.__dict__.pop(derived, None)
+            self.retriever.__dict__.pop("terms_weigher", None)
         state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
                  "where": where, "t0": time.perf_counter(), "timings": {}}
         return self.chain.invoke(state)

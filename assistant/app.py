@@ -7,7 +7,9 @@ page and wires the events; `launch` serves it (queue with a concurrency limit, n
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
 import socket
 import tempfile
 import time
@@ -17,10 +19,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from .answer import QuestionError, load_engine
+from .answer import QuestionError, check_question, load_engine
 from .audience import prompt_text
 from .cards import CSS, card_html, error_html, export_markdown, question_html, sources_html
-from .config import Settings
+from .config import MAX_QUESTION_CHARS, Settings
 from .feedback import FeedbackStore
 from .render import to_markdown
 from .schema import Answer
@@ -56,6 +58,8 @@ class ChatPage:
                  export_dir: Path | None = None):
         self.engine, self.feedback, self.stream_delay = engine, feedback, stream_delay
         self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="assistant-export-"))
+        if export_dir is None:  # our own temporary folder: gone with the process
+            atexit.register(shutil.rmtree, self.export_dir, True)
 
     # -- asking --------------------------------------------------------------------------------
     def ask(self, question: str, mode: str, state: dict | None):
@@ -66,7 +70,15 @@ class ChatPage:
             yield state, None
             return
         history = [t.question for t in state["turns"] if t.error is None]
-        turn = Turn(question.strip(), mode)
+        text = question.strip()
+        if len(text) > MAX_QUESTION_CHARS:  # refused before it enters the session: only its start is kept
+            try:
+                check_question(text)
+            except QuestionError as exc:
+                state["turns"].append(Turn(text[:200] + "…", mode, error=str(exc)))
+            yield state, None
+            return
+        turn = Turn(text, mode)
         state["turns"].append(turn)
         yield state, 0
         try:
@@ -121,8 +133,11 @@ class ChatPage:
             return "", None
         number, answer = done[-1]
         text = export_markdown(answer)
-        path = self.export_dir / state["session"] / f"answer-{number}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.export_dir / state["session"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("answer-*.md"):  # one file per session: the latest answer
+            old.unlink(missing_ok=True)
+        path = folder / f"answer-{number}.md"
         path.write_text(text, encoding="utf-8")
         return text, str(path)
 

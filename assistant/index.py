@@ -100,6 +100,7 @@ class Store:
         self.client = client or make_client(settings)
         self._sentences: OrderedDict[str, list] = OrderedDict()
         self._lock = threading.Lock()
+        self._checked = time.monotonic()
         try:
             self.passages = Chroma(client=self.client, collection_name=settings.collection,
                                    embedding_function=self.embeddings,
@@ -305,6 +306,22 @@ class Store:
             raise
         except Exception as exc:
             raise IndexUnavailable(f"the index is unreadable ({exc}); run `assistant index --rebuild`") from exc
+
+    def refresh(self) -> bool:
+        """Has the index changed since it was loaded, by this process or another (an ingest, a remove, another
+        client of a Chroma server)? Then forget what was loaded, so the next read sees the change. Checked at most
+        every REFRESH_SECONDS (one registry read)."""
+        if "loaded" not in self.__dict__ or time.monotonic() - self._checked < self.refresh_seconds:
+            return False
+        self._checked = time.monotonic()
+        if {sid: entry["sha"] for sid, entry in self.indexed().items()} == self.loaded.shas:
+            return False
+        self.__dict__.pop("loaded", None)
+        with self._lock:
+            self._sentences.clear()
+        return True
+
+    refresh_seconds: float = 2.0
 
     def background(self, n: int = 2048) -> np.ndarray:
         """A fixed sample of passage vectors: what a typical passage of this corpus looks like."""

@@ -287,3 +287,39 @@ def test_feedback_export_fails_cleanly_and_neutralises_formulas(tmp_path):
     store.path.write_bytes(b"\x00random bytes, not a database" * 100)
     broken = CliRunner().invoke(cli, ["--home", str(tmp_path), "feedback", "export"])
     assert broken.exit_code == 1 and "damaged" in broken.output and broken.exception.__class__ is SystemExit
+
+
+def test_an_oversized_question_never_enters_the_session_and_exports_do_not_pile_up(engine, tmp_path):
+    page = ChatPage(engine, FeedbackStore(tmp_path / "f.sqlite3"), stream_delay=0, export_dir=tmp_path / "exports")
+    *_, (state, _) = page.ask("x" * 5_000_000, "clinician", None)
+    (turn,) = state["turns"]
+    assert len(turn.question) < 300 and "limit" in turn.error and turn.answer is None
+    for question in ("What was event-free survival in the fixture trial?", "What is MSC therapy for SSc?"):
+        *_, (state, _) = page.ask(question, "clinician", state)
+        page.export(state)
+    assert len(list((tmp_path / "exports" / state["session"]).glob("*.md"))) == 1  # the latest answer only
+
+
+def test_a_running_engine_sees_sources_added_and_removed_by_another_process(tmp_path, settings, store):
+    from assistant.answer import ExtractiveEngine
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+    from assistant.ingest import ingest
+
+    own = Settings(corpus_dir=settings.corpus_dir, home=tmp_path / "home", prompts_dir=settings.prompts_dir)
+    reader = Store(own, embeddings=store.embeddings)
+    reader.sync(load_corpus(own.corpus_dir))
+    reader.refresh_seconds = 0.0
+    running = ExtractiveEngine(reader, own)
+    question = "What did the Quuxtrial of stem cell transplantation in systemic sclerosis find?"
+    assert "12 points" not in " ".join(s.text for s in running.answer(question).sentences)
+    writer = Store(own, embeddings=store.embeddings)  # another process, as far as the reader can tell
+    doc = tmp_path / "quux.md"
+    doc.write_text("---\ntitle: The Quuxtrial\nkind: research\nyear: 2024\n---\n## Findings\nIn the Quuxtrial of "
+                   "stem cell transplantation in systemic sclerosis, skin scores fell by 12 points at one year.\n")
+    assert ingest(writer, [doc], {})[0].status == "added"
+    found = running.answer(question)
+    assert not found.refused and "12 points" in " ".join(s.text for s in found.sentences)
+    writer.remove("the-quuxtrial")
+    assert all(r.source_id != "the-quuxtrial" for r in running.answer(question).references)
