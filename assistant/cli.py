@@ -42,7 +42,21 @@ def index(settings: Settings, rebuild: bool):
     except CorpusError as exc:
         _fail(f"{exc}\nThe index was left as it was.")
     try:
-        report = Store(settings).sync(notes, rebuild=rebuild)
+        store = Store(settings)
+        store.count()
+    except IndexUnavailable as exc:
+        if not rebuild or settings.chroma_url or not settings.chroma_path.exists():
+            _fail(str(exc))
+        from .index import set_aside
+
+        aside, lost = set_aside(settings)  # too damaged to open: start a new one, keep the old one aside
+        click.echo(f"The index could not be opened ({exc}); it was moved to {aside} and is rebuilt from the corpus.",
+                   err=True)
+        if lost:
+            click.echo("Ingest these documents again: " + ", ".join(lost), err=True)
+        store = Store(settings)
+    try:
+        report = store.sync(notes, rebuild=rebuild)
     except IndexUnavailable as exc:
         _fail(str(exc))
     click.echo(report.summary())

@@ -83,6 +83,29 @@ PENDING = "pending:"  # registry ids of writes begun and not yet finished
 BEAT_SECONDS, STALE_SECONDS = 5.0, 120.0  # a writer renews its lease this often; a lease this old is dead
 
 
+BACKUP = "registry-backup.json"  # in the home folder: which sources the index holds, and where ingested ones came from
+
+
+def set_aside(settings: Settings) -> tuple[Path, list[str]]:
+    """An embedded index too damaged to open: move its folder aside (nothing is deleted) and the BM25 files with it;
+    return where it went and the ingested documents (from the registry backup) that must be ingested again."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb keeps one client per path in the process: drop the damaged one
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = settings.chroma_path.with_name(f"chroma.damaged-{stamp}")
+    settings.chroma_path.rename(aside)
+    lexical = settings.home / "lexical"
+    if lexical.exists():
+        lexical.rename(settings.home / f"lexical.damaged-{stamp}")
+    try:
+        entries = json.loads((settings.home / BACKUP).read_text())
+        lost = sorted(e.get("path") or sid for sid, e in entries.items() if e.get("origin") == "ingest")
+    except (OSError, ValueError, AttributeError):
+        lost = []
+    return aside, lost
+
+
 class WriteError(RuntimeError):
     """A write that did not store everything: nothing was committed, the source is as it was."""
 
@@ -231,6 +254,20 @@ class Store:
         self.registry.upsert(ids=[sid], embeddings=[[1.0]], documents=[json.dumps(asdict(note.source))],
                              metadatas=[entry])
         self._drop_other_versions(sid, note.sha)
+        self._backup()
+
+    def _backup(self) -> None:
+        """A copy of the registry's list of sources beside the index: if the store itself is ever damaged beyond
+        reading, `index --rebuild` can still say which ingested documents must be ingested again."""
+        try:
+            entries = {sid: {k: e.get(k) for k in ("origin", "path", "kind")} for sid, e in self.indexed().items()}
+            path = self.settings.home / BACKUP
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(entries, indent=1))
+            tmp.replace(path)
+        except OSError as exc:
+            log.warning("cannot write the registry backup %s: %s", self.settings.home / BACKUP, exc)
 
     def _drop_other_versions(self, sid: str, keep: str | None) -> int:
         where = {"source_id": sid} if keep is None else {"$and": [{"source_id": sid}, {"sha": {"$ne": keep}}]}
@@ -265,6 +302,7 @@ class Store:
         ids = self.passages.get(where={"source_id": source_id}, include=[])["ids"]
         self.registry.delete(ids=[source_id])
         self.passages.delete(where={"source_id": source_id})
+        self._backup()
         self.__dict__.pop("loaded", None)
         return len(ids)
 

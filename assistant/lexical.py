@@ -61,6 +61,28 @@ def build(collection, sources: dict[str, Source], shas: dict[str, str]) -> Loade
                   list(sources), bm25, abbreviations, collection)
 
 
+MANIFEST, FORMAT = "manifest.json", 2  # format 2: checksummed files
+
+
+def _checksums(folder: Path, whole: int = 8 << 20, part: int = 1 << 20) -> dict[str, str]:
+    """sha256 of every file the saved index consists of (the manifest excluded); a big file (the score matrix of
+    a large library) by its size, its first and its last megabyte, so that loading stays fast."""
+    import hashlib
+
+    out = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != MANIFEST):
+        digest, size = hashlib.sha256(), path.stat().st_size
+        with open(path, "rb") as handle:
+            if size <= whole:
+                digest.update(handle.read())
+            else:
+                digest.update(str(size).encode() + handle.read(part))
+                handle.seek(size - part)
+                digest.update(handle.read(part))
+        out[path.name] = digest.hexdigest()
+    return out
+
+
 def save(loaded: Loaded, folder: Path) -> None:
     """Write to a temporary folder, then swap it into place: a reader sees the old index or the new one."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +96,7 @@ def save(loaded: Loaded, folder: Path) -> None:
     (tmp / "rows.json").write_text(json.dumps({"fingerprint": fingerprint(loaded.shas), "ids": loaded.ids,
                                                "source_ids": loaded.source_ids,
                                                "abbreviations": loaded.abbreviations}))
+    (tmp / MANIFEST).write_text(json.dumps({"format": FORMAT, "files": _checksums(tmp)}))
     old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
     if folder.exists():
         folder.rename(old)
@@ -86,13 +109,21 @@ def load(folder: Path, collection, sources: dict[str, Source], shas: dict[str, s
     import bm25s
 
     try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"format {manifest.get('format')!r}, this version writes {FORMAT}")
+        if manifest.get("files") != _checksums(folder):
+            raise ValueError("its files do not match their checksums")
         rows = json.loads((folder / "rows.json").read_text())
         if rows["fingerprint"] != fingerprint(shas) or rows["source_ids"] != list(sources):
             return None
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if rows["ids"] else bm25s.BM25()
-        return Loaded(sources, shas, rows["ids"], np.load(folder / "source_of.npy"), np.load(folder / "patient.npy"),
-                      rows["source_ids"], bm25, rows["abbreviations"], collection)
-    except (OSError, ValueError, KeyError) as exc:
+        loaded = Loaded(sources, shas, rows["ids"], np.load(folder / "source_of.npy"), np.load(folder / "patient.npy"),
+                        rows["source_ids"], bm25, rows["abbreviations"], collection)
+        if not len(loaded.ids) == len(loaded.source_of) == len(loaded.patient):
+            raise ValueError("its rows do not line up")
+        return loaded
+    except Exception as exc:  # noqa: BLE001 - anything unreadable or inconsistent is rebuilt from Chroma
         if folder.exists():
             log.warning("the saved BM25 index at %s is unreadable (%s); rebuilding it", folder, exc)
         return None

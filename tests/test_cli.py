@@ -91,3 +91,21 @@ def test_batch_reports_a_line_that_is_not_utf8_and_answers_the_others(run):
     assert result.exit_code == 0 and len(records) == 3
     assert "not valid UTF-8" in records[1]["error"] and records[1]["line"] == 2
     assert "sections" in records[0] and "sections" in records[2]
+
+
+def test_rebuild_repairs_a_corrupt_sqlite_file_and_names_what_to_ingest_again(run, tmp_path):
+    home = tmp_path / "home"
+    assert run("index", home=home).exit_code == 0
+    doc = tmp_path / "waldo.txt"
+    doc.write_text("The Waldo cohort of autologous stem cell transplantation in systemic sclerosis had 10 patients.")
+    assert run("ingest", str(doc), "--kind", "research", "--title", "Waldo", home=home).exit_code == 0
+    sqlite = home / "chroma" / "chroma.sqlite3"
+    with open(sqlite, "r+b") as handle:  # damaged the way the review damaged it (truncated)
+        handle.truncate(sqlite.stat().st_size // 3)
+    from assistant.cli import cli as group
+    broken = CliRunner().invoke(group, ["--home", str(home), "sources"])
+    assert broken.exit_code != 0
+    repaired = run("index", "--rebuild", home=home)
+    assert repaired.exit_code == 0 and "moved to" in repaired.output and str(doc) in repaired.output
+    assert list(home.glob("chroma.damaged-*")) and run("sources", home=home).exit_code == 0
+    assert "trial-a" in run("sources", home=home).output

@@ -92,3 +92,21 @@ def test_the_next_write_sweeps_a_dead_writers_leftovers(own_settings, store):
         assert index.count() == committed + 1
         sweeper()
         assert index.count() == committed and "ghost" not in index.indexed()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("rows.json", "[]"), ("rows.json", "null"),  # F10
+    ("params.index.json", "{}"),  # F11
+    ("vocab.index.json", '{"garbage": 1}'),  # F12: valid JSON, wrong content: caught by its checksum
+    ("source_of.npy", b"\x93NUMPY random"),
+])
+def test_damaged_bm25_files_are_detected_and_rebuilt(own_settings, store, caplog, name, content):
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    built = index.loaded
+    path = index.lexical_dir / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    reopened = Store(own_settings, embeddings=store.embeddings)
+    assert reopened.loaded.ids == built.ids and "unreadable" in caplog.text
+    query = ["autolog", "stem", "cell"]
+    assert list(reopened.loaded.bm25.get_scores(query)) == list(built.bm25.get_scores(query))
