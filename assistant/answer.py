@@ -26,7 +26,8 @@ from .schema import ANSWER_TYPES, Answer, Hit, Reference, Section, Sentence
 from .plan import make_plan, question_kind
 from .select import Candidate, focus, for_patients, readable, score
 from .scope import Scope
-from .text import content_terms, has_instructions, stem, stems
+from .injection import has_instructions
+from .text import content_terms, stem, stems
 
 
 class QuestionError(ValueError):

@@ -12,7 +12,7 @@ import yaml
 
 from .schema import KINDS, Passage, Source, Statement
 from .statements import Block, StatementError, parse
-from .text import has_instructions
+from .injection import has_instructions
 
 REQUIRED = ("id", "title", "kind", "verified")
 OPTIONAL = ("authors", "year", "venue", "doi", "pmid", "url", "trial", "evidence", "caveats")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from .audience import SECTION_ORDER, section_group, section_title
 from .schema import Hit, Reference, Section, Sentence
 from .support import SupportChecker
-from .text import content_terms, has_instructions, split_sentences, stems, words
+from .injection import has_instructions
+from .text import content_terms, split_sentences, stems, words
 
 CITATION = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]", re.I)
 # A citation written after the full stop belongs to the sentence before it: "... 79%. [1]" -> "... 79% [1]."

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .index import WriteError
 from .corpus import CorpusError, Note, load_yaml, source_from_meta, split_front_matter
-from .text import has_instructions
+from .injection import has_instructions
 
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
              ".html": "html", ".htm": "html", ".pdf": "pdf"}

@@ -116,29 +116,3 @@ def numbers(text: str) -> set[str]:
         token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
         found.add(token)
     return found
-
-
-# Text that tries to make the assistant drop its sources or its role: answered with a refusal.
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|bypass|override)\b.{0,40}\b(instructions?|prompts?|sources?|rules?|context|"
-    r"documents?|guidelines|passages?|corpus)\b|"
-    r"\byou are now\b|\bsystem prompt\b|\bact as (a|an|my)\b|\bpretend (to be|you)\b|\brole-?play\b|"
-    r"\b(from|use) your own (knowledge|opinion|training)\b|\bwithout (using |citing )?(your |the )?sources\b",
-    re.I | re.S,
-)
-
-
-# A sentence that speaks to the model about its user or its own behaviour: never evidence, whatever it claims.
-_ADDRESS = re.compile(
-    r"\b(tell|inform|assure|reassure|convince|instruct|remind)\s+(the\s+|your\s+|all\s+)?(users?|readers?)\b|"
-    r"\b(the|this|you,? the)\s+(assistant|chatbot|language model|ai|llm|model)\b.{0,40}\b(must|should|shall|will)\b|"
-    r"\b(respond|reply|answer)\s+(only\s+|always\s+)?(as|with|that|in the style)\b|"
-    r"\b(do not|don't|never)\s+(cite|mention|reveal|disclose)\s+(any\s+|your\s+|the\s+)?(sources?|citations?|"
-    r"instructions?|prompt)\b|\bnew (instructions|rules|policy)\b|\b(answer|citation) policy\b",
-    re.I | re.S,
-)
-
-
-def has_instructions(text: str) -> bool:
-    """Does the text address the assistant with instructions (prompt injection), rather than ask or inform?"""
-    return bool(_INSTRUCTION.search(text) or _ADDRESS.search(text))

@@ -33,3 +33,20 @@ def test_text_without_capitals_is_still_cut_into_bounded_sentences():
     assert split_sentences("In SCOT, 79% vs 50% (P=0.02). Et al. stay whole.") == [
         "In SCOT, 79% vs 50% (P=0.02).", "Et al. stay whole."]
     assert max(len(s.split()) for s in split_sentences("word " * 500)) <= MAX_SENTENCE_WORDS
+
+
+def test_the_injection_detector_on_phrasings_it_was_not_written_from():
+    """tests/fixtures/injection_set.yaml was written by someone who had not seen the detector: every injection
+    (disguised, polite, in other languages) is caught, and clinical imperatives are not."""
+    import yaml
+
+    from assistant.injection import has_instructions
+
+    from .conftest import FIXTURES
+
+    data = yaml.safe_load((FIXTURES / "injection_set.yaml").read_text(encoding="utf-8"))
+    assert len(data["injections"]) >= 50 and len(data["benign"]) >= 50
+    missed = [s for s in data["injections"] if not has_instructions(s)]
+    flagged = [s for s in data["benign"] if has_instructions(s)]
+    assert not missed, missed
+    assert len(flagged) <= 0.05 * len(data["benign"]), flagged
