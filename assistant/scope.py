@@ -23,7 +23,8 @@ from .schema import Hit
 from .text import stem, stems
 
 ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how (much|many (mg|milligrams?|tablets?|pills?)) )", re.I)
-DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?)(\s?/\s?(kg|m2|m²|day|week))?\b", re.I)
+DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?|cGy|Gy)(\s?/\s?(kg|m2|m²|day|week))?\b|"
+                  r"\d[\d.,]*\s?x\s?10\^?\d+(\s[\w-]+){0,4}\s?/\s?kg|\d[\d.,]*\s?(million\s)?cells?\s?/\s?kg", re.I)  # cell doses
 DOSE_SHARE = 0.5
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps

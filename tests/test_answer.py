@@ -281,3 +281,12 @@ def test_drugs_and_disease_words_are_recognised_by_their_form():
 def test_a_question_about_a_drug_the_sources_do_not_cover_is_refused_naming_it(engine):
     answer = engine.answer("Does bosentan help digital ulcers after autologous stem cell transplantation?")
     assert answer.refused and "bosentan" in answer.message
+
+
+def test_cell_and_radiation_doses_count_as_doses():
+    from assistant.scope import DOSE
+
+    for text in ("the first 10 patients received 1x10^6 cells/kg", "patients received 1x10^6 CAR T cells/kg",
+                 "total body irradiation 800 cGy", "cyclophosphamide 120 mg/kg"):
+        assert DOSE.search(text), text
+    assert not DOSE.search("75 patients were randomised over 54 months")
