@@ -61,8 +61,22 @@ class ExtractiveEngine:
                 self.__dict__.pop(derived, None)
             self.retriever.__dict__.pop("terms_weigher", None)
         state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
-                 "where": where, "t0": time.perf_counter(), "timings": {}}
+                 "where": where, "t0": time.perf_counter(), "timings": {}, "said": self._said(history, mode, where)}
         return self.chain.invoke(state)
+
+    def _said(self, history, mode: str, where: dict | None) -> frozenset[str]:
+        """The statements the previous answer gave: a follow-up does not give them again as supporting sentences
+        (its first sentence may, when it is still the best answer). Recomputed from the conversation's questions,
+        so the engine stays stateless."""
+        if not history:
+            return frozenset()
+        try:
+            previous = self.chain.invoke({"question": check_question(history[-1]), "mode": mode,
+                                          "history": list(history[:-1]), "where": where, "t0": time.perf_counter(),
+                                          "timings": {}, "said": frozenset()})
+        except QuestionError:
+            return frozenset()
+        return frozenset(s.statement for s in previous.sentences if s.statement)
 
     # -- steps -------------------------------------------------------------------------------
     def _retrieve(self, state: dict) -> dict:
@@ -112,7 +126,7 @@ class ExtractiveEngine:
         else:
             if state["mode"] == "patient":
                 candidates = [readable(c, self.simplify) for c in candidates]
-            state["plan"] = make_plan(state["standalone"], candidates, state["focus"], items)
+            state["plan"] = make_plan(state["standalone"], candidates, state["focus"], items, state.get("said", ()))
             state["chosen"] = state["plan"].chosen
             if state["mode"] == "patient":
                 plain = self._score(state["standalone"], state["qvec"], plain_passages(hits, self.store), {})

@@ -77,9 +77,10 @@ def wanted_types(question: str) -> set[str]:
 
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
-              items: list[tuple[str, set[str]]] = ()) -> Plan:
+              items: list[tuple[str, set[str]]] = (), said: frozenset[str] | set[str] = frozenset()) -> Plan:
     """Choose the statements of the answer and their order. `items`: what a comparison compares, each a name
-    and the sources it names."""
+    and the sources it names; `said`: statements the previous answer of the conversation gave (not repeated
+    as supporting sentences)."""
     plan = Plan(question_kind(question), wanted_types(question))
     typed = [_weigh(c, plan.wants) for c in candidates]
     answering = [c for c in typed if c.type in ANSWER_TYPES]
@@ -108,6 +109,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     else:  # a synthesis is a bottom line: it leads or it is left out
         chosen = [c for n, c in enumerate(chosen) if n == 0 or c.source.kind != "synthesis"]
     plan.lead, plan.body = _lead_first(chosen, plan.wants)
+    if said:
+        plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
     return plan
 
 

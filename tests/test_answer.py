@@ -290,3 +290,16 @@ def test_cell_and_radiation_doses_count_as_doses():
                  "total body irradiation 800 cGy", "cyclophosphamide 120 mg/kg"):
         assert DOSE.search(text), text
     assert not DOSE.search("75 patients were randomised over 54 months")
+
+
+def test_a_follow_up_does_not_repeat_the_previous_answer(engine):
+    import time
+
+    first = "What were the results of AHSCT in the fixture trial?"
+    follow = "And how many patients needed disease-modifying drugs again?"
+    given = {s.statement for s in engine.answer(first).sentences}
+    answer = engine.answer(follow, history=[first])
+    assert not [s.text for s in answer.sentences[1:] if s.statement in given]  # its first sentence may restate
+    unaware = engine.chain.invoke({"question": follow, "mode": "clinician", "history": [first], "where": None,
+                                   "t0": time.perf_counter(), "timings": {}, "said": frozenset()})
+    assert [s for s in unaware.sentences[1:] if s.statement in given]  # without the conversation it would repeat
