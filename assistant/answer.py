@@ -117,7 +117,7 @@ class ExtractiveEngine:
         uncovered = self.conditions.uncovered(state["standalone"])
         if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
             state["refusal"] = CONDITION_REFUSAL[state["mode"]].format(name=uncovered)
-        elif self.scope.after_sources(state["question"]):
+        elif self.scope.asks_future(state["question"]):
             state["refusal"] = FUTURE_REFUSAL[state["mode"]]
         elif state["answerability"] < self.settings.min_answerability:
             state["refusal"] = REFUSAL[state["mode"]]

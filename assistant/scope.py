@@ -27,6 +27,11 @@ DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|
                   r"\d[\d.,]*\s?x\s?10\^?\d+(\s[\w-]+){0,4}\s?/\s?kg|\d[\d.,]*\s?(million\s)?cells?\s?/\s?kg", re.I)  # cell doses
 DOSE_SHARE = 0.5
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+# a question about events to come, which no source can report: when results will appear, what a future update will say
+FUTURE = re.compile(r"\bwhen will\b|\bwill there (?:ever )?be\b|\bin the (?:next|coming) (?:\w+ )?(?:years?|decades?|"
+                    r"months?)\b|\bbe approved\b|\bwill (?:\w+ ){0,3}(?:publish|be published|be available|become "
+                    r"(?:a |the )?(?:standard|first))\b|\b(?:expected|predicted|forecast) to\b|\bthe next (?:\w+ )?"
+                    r"(?:update|guidelines?|edition|version)\b", re.I)
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
     """On the Dale-Chall list of everyday words (textstat's `is_easy_word` also calls every one-syllable word
@@ -97,6 +102,10 @@ class Scope:
     def _share(weighted: list[tuple[list[frozenset[str]], float]], terms: set[str]) -> float:
         total = sum(wt for _, wt in weighted)
         return sum(wt for forms, wt in weighted if any(f <= terms for f in forms)) / total if total else 0.0
+
+    def asks_future(self, question: str) -> bool:
+        """A question about what has not happened yet: a year after the newest source, or events to come."""
+        return bool(self.after_sources(question) or FUTURE.search(question))
 
     def after_sources(self, question: str) -> int | None:
         """A future year the question asks about (after this year and after the newest source): no source

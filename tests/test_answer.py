@@ -303,3 +303,14 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(engine):
     unaware = engine.chain.invoke({"question": follow, "mode": "clinician", "history": [first], "where": None,
                                    "t0": time.perf_counter(), "timings": {}, "said": frozenset()})
     assert [s for s in unaware.sentences[1:] if s.statement in given]  # without the conversation it would repeat
+
+
+@pytest.mark.parametrize("question, future", [
+    ("When will the next trial of stem cell transplantation in systemic sclerosis publish its results?", True),
+    ("Will there be a cure for scleroderma in the next ten years?", True),
+    ("What will the next EULAR update recommend on transplantation?", True),
+    ("Will a stem cell transplant help me live longer with scleroderma?", False),
+    ("What happens during a stem cell transplant for systemic sclerosis?", False),
+])
+def test_questions_about_events_to_come_are_recognised(engine, question, future):
+    assert engine.scope.asks_future(question) is future
