@@ -103,7 +103,8 @@ class Conditions:
             return []
         curated = self.lexicon.conditions.get(name, [])
         return [x for x in self.lexicon.expansions(name, synonyms=False) + self.lexicon.synonyms_of(name) + curated
-                if x.lower() != name]
+                if x.lower() != name and not all(t.isdigit() for t in stems(x))]  # 'over 75' is not said by '75'
+
 
     def _says(self, name: str) -> bool:
         """Does a source passage (not a plain twin: our lay wording is not a source's subject) name it?"""

@@ -314,3 +314,13 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(engine):
 ])
 def test_questions_about_events_to_come_are_recognised(engine, question, future):
     assert engine.scope.asks_future(question) is future
+
+
+def test_populations_the_sources_do_not_cover_are_named_and_fertility_is_not_one(engine):
+    for question, name in (("Is autologous stem cell transplantation used in children with systemic sclerosis?",
+                            "children"), ("Is a stem cell transplant safe if I am pregnant?", "pregnancy"),
+                           ("What are the outcomes of transplantation in systemic sclerosis patients over 80?",
+                            "elderly")):
+        answer = engine.answer(question)
+        assert answer.refused and name in answer.message, question
+    assert engine.conditions.uncovered("Can I still have children after a stem cell transplant?") is None
