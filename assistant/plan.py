@@ -40,7 +40,7 @@ _WANTS = {
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (patients|people)|"
-                         r"follow-up|phase)\b", re.I),
+                         r"follow-up|phase|testing|tested|being studied|under study|studying)\b", re.I),
 }
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
@@ -115,11 +115,11 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
 
 
 def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
-    """The first sentence answers: the best statement of a type the question asks for (any, if it asks for
-    none), a source's own before a seed's or blog's."""
+    """The first sentence answers: the best statement of a type the question asks for (if it asks for none, any
+    but a study's design, which answers only when asked), a source's own before a seed's or blog's."""
     if not chosen:
         return [], []
-    fits = [c for c in chosen if not wants or c.type in wants] or chosen
+    fits = [c for c in chosen if (c.type in wants if wants else c.type != "design")] or chosen  # design: if asked
     lead = next((c for c in fits if c.source.kind != "education"), fits[0])
     return [lead], [c for c in chosen if c is not lead]
 
