@@ -146,7 +146,8 @@ class ExtractiveEngine:
             plan = state.get("plan")
             answer.sections, answer.references = compose(state["chosen"], mode, self.store.loaded,
                                                          lead=len(plan.lead) if plan else 0,
-                                                         items=plan.items if plan else ())
+                                                         items=plan.items if plan else (),
+                                                         doubt_first=bool(plan and plan.doubt_first))
         answer.timings_ms = {**state["timings"], "total_ms": _ms(state["t0"])}
         if "answerability" in state:
             answer.answerability = round(state["answerability"], 3)
@@ -254,12 +255,17 @@ def _sentence(cand: Candidate, refs: _References, loaded, mode: str) -> Sentence
 
 
 def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
-            items: list[tuple[str, list[Candidate]]] = ()) -> tuple[list[Section], list[Reference]]:
+            items: list[tuple[str, list[Candidate]]] = (), doubt_first: bool = False
+            ) -> tuple[list[Section], list[Reference]]:
     """The lead sentence (the direct answer or bottom line) first, then the rest grouped by kind of source (or,
-    for a comparison, one section per item compared), claims that no primary source confirms last; citations
-    numbered by first use."""
+    for a comparison, one section per item compared), claims that no primary source confirms last (first, with
+    their label, when the question is about such a claim); citations numbered by first use."""
     refs = _References()
     sections: list[Section] = []
+    unconfirmed = [c for c in chosen[lead:] if c.type not in ANSWER_TYPES]
+    if unconfirmed and doubt_first:
+        sections.append(Section(UNCONFIRMED_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in unconfirmed],
+                                note=UNCONFIRMED_NOTE[mode]))
     if lead:
         sections.append(Section(LEAD_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in chosen[:lead]]))
     if items:
@@ -268,7 +274,6 @@ def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
                                     note=None if cands else NOT_COVERED[mode]))
         return sections, refs.refs
     body = [c for c in chosen[lead:] if c.type in ANSWER_TYPES]
-    unconfirmed = [c for c in chosen[lead:] if c.type not in ANSWER_TYPES]
     groups: dict[str, list[Candidate]] = {}
     for cand in body:
         groups.setdefault(section_group(cand.source.kind), []).append(cand)
@@ -282,7 +287,7 @@ def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
         cands.sort(key=lambda c: (rank[c.source.id], c.passage.id, c.position))
         sections.append(Section(section_title(cands[0].source.kind, mode),
                                 [_sentence(c, refs, loaded, mode) for c in cands]))
-    if unconfirmed:
+    if unconfirmed and not doubt_first:
         sections.append(Section(UNCONFIRMED_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in unconfirmed],
                                 note=UNCONFIRMED_NOTE[mode]))
     return sections, refs.refs

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .schema import ANSWER_TYPES
+from .schema import ANSWER_TYPES, STATEMENT_TYPES
 from .select import Candidate, select
 from .text import numbers
 
@@ -32,11 +32,11 @@ _WANTS = {
     "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|effect\w*|efficacy|work\w*|benefit\w*|"
                           r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*)\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
-                         r"die (of|from)|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
+                         r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|eligib\w*|qualif\w*|candidates?|suitable|good fit|criteria|inclusion|"
                               r"exclu\w*|select\w*)\b", re.I),
     "procedure": re.compile(r"\b(how is|how are|how do|procedure|steps?|regimens?|protocol|conditioning|"
-                            r"mobili[sz]\w*|dose\w*|made|given|done|what happens)\b", re.I),
+                            r"mobili[sz]\w*|dose\w*|made|make|given|done|what (\w+ )?happens)\b", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (patients|people)|"
@@ -45,6 +45,8 @@ _WANTS = {
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
 FOCUSED_MARGIN = 0.6
+ASIDE_SHARE = 0.9  # a statement of a type not asked for, next to an answer of the type asked for
+LEAD_SHARE = 0.85  # the lead is of an asked-for type only when it is this relevant (of the best statement)
 SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
 
 
@@ -56,6 +58,7 @@ class Plan:
     body: list[Candidate] = field(default_factory=list)
     unconfirmed: list[Candidate] = field(default_factory=list)  # claims no primary source confirms
     items: list[tuple[str, list[Candidate]]] = field(default_factory=list)  # a comparison: (item, its statements)
+    doubt_first: bool = False  # the question is about a claim no primary source confirms: say so first
 
     @property
     def chosen(self) -> list[Candidate]:
@@ -89,38 +92,49 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         return plan
     best = max(c.score for c in answering)
     if plan.kind == "comparison" and len(items) >= 2:
-        lead = _bottom_line(answering, best, 0.7)
+        lead = _bottom_line(answering, best, 0.7, wants=plan.wants)
         plan.lead = [lead] if lead else []
-        plan.items = [(name, _per_item(sids, answering)) for name, sids in items]
+        plan.items = [(name, _per_item(sids, answering, plan.wants)) for name, sids in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
     pool = [c for c in answering if c.score >= MARGIN[plan.kind] * best or ((focused or {}).get(c.source.id)
                                                                            and c.score >= named)]
-    chosen = select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused)
+    chosen = _primary_first(select(pool, LIMIT[plan.kind], relative_floor=0.0, focused=focused), pool, focused)
     if plan.wants and not any(c.type in plan.wants for c in chosen):  # what was asked for, if a statement says it
-        asked = [c for c in answering if c.type in plan.wants and c.score >= FOCUSED_MARGIN * best]
+        asked = _primary_first([c for c in answering if c.type in plan.wants and c.score >= FOCUSED_MARGIN * best],
+                               pool, focused)
         chosen = [max(asked, key=lambda c: c.score)] + chosen[:LIMIT[plan.kind] - 1] if asked else chosen
-    chosen = _primary_first(chosen, pool, focused)
     if plan.kind == "broad":
         lead = _bottom_line(answering, best, wants=plan.wants)
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
-    else:  # a synthesis is a bottom line: it leads or it is left out
-        chosen = [c for n, c in enumerate(chosen) if n == 0 or c.source.kind != "synthesis"]
     plan.lead, plan.body = _lead_first(chosen, plan.wants)
+    if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
+        plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
+    if plan.wants and plan.kind in ("narrow", "yesno") and plan.lead[0].type in plan.wants:
+        # the question asked for a kind of statement and the lead is one: others only when as relevant
+        plan.body = [c for c in plan.body if c.type in plan.wants or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
+    if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
+        # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
+        plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
     return plan
 
 
 def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
-    """The first sentence answers: the best statement of a type the question asks for (if it asks for none, any
-    but a study's design, which answers only when asked), a source's own before a seed's or blog's."""
+    """The first sentence answers: the best statement, of a type the question asks for when one is nearly as
+    relevant; a study's design only when the design is asked about; a source's own before a seed's or blog's
+    unless the seed's is clearly the more relevant."""
     if not chosen:
         return [], []
-    fits = [c for c in chosen if (c.type in wants if wants else c.type != "design")] or chosen  # design: if asked
-    lead = next((c for c in fits if c.source.kind != "education"), fits[0])
+    voices = [c for c in chosen if c.type != "design" or "design" in wants] or chosen  # a design: when asked
+    top = max(c.score for c in voices)
+    voices = [c for c in voices if c.source.kind != "education" and c.score >= LEAD_SHARE * top] or voices
+    best = max(c.score for c in voices)
+    fits = [c for c in voices if c.type in wants and c.score >= LEAD_SHARE * best] or voices
+    lead = max(fits, key=lambda c: c.score)
     return [lead], [c for c in chosen if c is not lead]
 
 
@@ -140,6 +154,7 @@ def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8,
     return top if top is not None and top.score >= share * best else None
 
 
+FIGURE_SHARE = 0.9  # a statement with a figure fills a slot before a better one without, if nearly as relevant
 SLOTS = ("finding", "eligibility", "safety")  # a broad answer: evidence, who qualifies, risks (when relevant)
 
 
@@ -151,20 +166,26 @@ def _slots(chosen: list[Candidate], answering: list[Candidate], best: float, sha
     for slot in SLOTS:
         options = [c for c in answering if c.type == slot and c.source.kind != "education"
                    and c.score >= share * best]
-        with_figures = [c for c in options if numbers(c.text)]
+        strong = max((c.score for c in options), default=0.0)
+        with_figures = [c for c in options if numbers(c.text) and c.score >= FIGURE_SHARE * strong]
         top = max(with_figures or options, key=lambda c: c.score, default=None)
         if top is not None:
             out.append(top)
     return out + [c for c in chosen if all(c is not o for o in out)]
 
 
-def _per_item(sources: set[str], answering: list[Candidate]) -> list[Candidate]:
-    """One item of a comparison: the best design, result and safety statement of the sources that name it
-    (a trial's own report before a follow-up or a review), or a note that the sources say nothing on it."""
+ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for each item, unless it asks for more
+
+
+def _per_item(sources: set[str], answering: list[Candidate], wants: set[str] = frozenset()) -> list[Candidate]:
+    """One item of a comparison: the best statement of each kind the question asks for (two when it asks for one
+    kind), else its design, result and safety, from the sources that name it (a trial's own report before a
+    follow-up or a review); none when the sources say nothing on it."""
     own = sorted((c for c in answering if c.source.id in sources and c.source.kind != "synthesis"),
                  key=lambda c: c.score, reverse=True)
-    picked = [top for kind in ("design", "finding", "safety")
-              if (top := next((c for c in own if c.type == kind), None)) is not None]
+    fields = [kind for kind in STATEMENT_TYPES if kind in wants] or list(ITEM_FIELDS)
+    each = 2 if len(fields) == 1 else 1
+    picked = [c for kind in fields for c in [c for c in own if c.type == kind][:each]]
     return picked or own[:1]
 
 

@@ -13,7 +13,7 @@ Mode = Literal["clinician", "patient"]
 KINDS: tuple[str, ...] = ("guideline", "research", "review", "education", "synthesis")
 MODES: tuple[str, ...] = ("clinician", "patient")
 # What a statement of a note is. Only ANSWER_TYPES may be an answer's body; "unconfirmed" (a claim with no
-# primary source) only its labelled last line.
+# primary source) only its labelled section (last, or first when the question is about that claim).
 STATEMENT_TYPES: tuple[str, ...] = ("finding", "recommendation", "eligibility", "procedure", "safety", "design",
                                     "background", "unconfirmed")
 ANSWER_TYPES: frozenset[str] = frozenset(STATEMENT_TYPES) - {"unconfirmed"}

@@ -1,0 +1,82 @@
+"""The answer plan on hand-made candidates: which statement leads, what joins it, and in what order."""
+
+import numpy as np
+
+from assistant.plan import make_plan
+from assistant.schema import Passage, Source, Statement
+from assistant.select import Candidate
+
+_AXES = iter(range(64))
+
+
+def cand(sid: str, type_: str, score: float, kind: str = "research", text: str | None = None) -> Candidate:
+    """A candidate statement of source `sid`, orthogonal in meaning to every other one (nothing is redundant)."""
+    source = Source(id=sid, title=sid, kind=kind, year=2020, verified=kind != "education")
+    passage = Passage(f"{sid}#p", sid, "p", "text", "clinician")
+    vec = np.zeros(64)
+    vec[next(_AXES)] = 1.0
+    text = text or f"The {sid} source states a {type_} about autologous transplantation in the trial."
+    return Candidate(text, passage, source, 0, vec, score=score,
+                     statement=Statement(f"{sid}#{type_}", type_, text))
+
+
+def ids(cands):
+    return [c.statement.id for c in cands]
+
+
+def test_the_lead_is_of_the_type_asked_for_when_nearly_as_relevant():
+    criteria = cand("criteria", "eligibility", 0.65)
+    steps = cand("steps", "procedure", 0.59)
+    plan = make_plan("What are the main steps of the transplant?", [criteria, steps])
+    assert ids(plan.lead) == ["steps#procedure"]  # asked for a procedure; 0.59 + bonus is close to 0.65
+
+
+def test_a_type_asked_for_does_not_lead_when_far_less_relevant():
+    # 'recommend' asks for a recommendation, but the age limit (eligibility) is what the question is about
+    age = cand("age", "eligibility", 0.88)
+    rec = cand("rec", "recommendation", 0.66)
+    plan = make_plan("What age limit does the document recommend?", [age, rec])
+    assert ids(plan.lead) == ["age#eligibility"]
+
+
+def test_a_design_leads_only_when_the_design_is_asked_about():
+    design = cand("trial", "design", 0.71)
+    result = cand("result", "finding", 0.58)
+    assert ids(make_plan("What were the results of the trial?", [design, result]).lead) == ["result#finding"]
+    assert ids(make_plan("How was the trial designed?", [design, result]).lead) == ["trial#design"]
+
+
+def test_a_blog_leads_only_when_clearly_more_relevant_than_any_primary_source():
+    site = cand("site", "background", 0.82, kind="education")
+    weak = cand("weak", "finding", 0.57)
+    close = cand("close", "finding", 0.78)
+    assert ids(make_plan("When was the group founded?", [site, weak]).lead) == ["site#background"]
+    assert ids(make_plan("When was the group founded?", [site, close]).lead) == ["close#finding"]
+
+
+def test_a_question_about_an_unconfirmed_claim_opens_with_it_labelled():
+    claim = cand("blog", "unconfirmed", 0.73, kind="education")
+    aside = cand("aside", "safety", 0.45)
+    plan = make_plan("Is it true that recipients have a five-fold lower risk?", [claim, aside])
+    assert plan.doubt_first and plan.lead == [] and ids(plan.unconfirmed) == ["blog#unconfirmed"]
+    # when a primary statement is about as relevant, it answers and the claim stays last
+    answer = cand("answer", "safety", 0.7)
+    plan = make_plan("Is it true that recipients have a five-fold lower risk?", [claim, answer])
+    assert not plan.doubt_first and ids(plan.lead) == ["answer#safety"]
+
+
+def test_a_comparison_gives_each_item_what_the_question_asks_for():
+    a = [cand("a", t, s) for t, s in (("design", 0.7), ("finding", 0.65), ("procedure", 0.5))]
+    b = [cand("b", t, s) for t, s in (("design", 0.69), ("safety", 0.6), ("procedure", 0.45))]
+    plan = make_plan("How did the regimens differ between A and B?", a + b, items=[("A", {"a"}), ("B", {"b"})])
+    assert [(name, ids(cands)) for name, cands in plan.items] == [("A", ["a#procedure"]), ("B", ["b#procedure"])]
+    plan = make_plan("Compare A and B.", a + b, items=[("A", {"a"}), ("B", {"b"})])
+    assert [ids(cands) for _, cands in plan.items] == [["a#design", "a#finding"], ["b#design", "b#safety"]]
+
+
+def test_next_to_an_answer_of_the_type_asked_for_other_types_need_to_be_as_relevant():
+    steps = cand("steps", "procedure", 0.64)
+    risk = cand("risk", "safety", 0.63)
+    aside = cand("aside", "eligibility", 0.55)
+    plan = make_plan("What are the steps of the procedure?", [steps, risk, aside])
+    assert ids(plan.lead) == ["steps#procedure"] and ids(plan.body) == ["risk#safety"]
