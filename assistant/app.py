@@ -19,7 +19,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from .answer import QuestionError, check_question, load_engine
+from .answer import QuestionError, check_question
+from .engines import load_engine
 from .audience import prompt_text
 from .cards import CSS, card_html, error_html, export_markdown, question_html, sources_html
 from .config import MAX_QUESTION_CHARS, Settings

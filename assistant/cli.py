@@ -167,7 +167,8 @@ def sources_show(settings: Settings, source_id: str):
 @click.pass_obj
 def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passages, engine_name, stream):
     """Answer QUESTION from the corpus, with citations and the disclaimer."""
-    from .answer import QuestionError, check_question, load_engine
+    from .answer import QuestionError, check_question
+    from .engines import load_engine
     from .index import IndexUnavailable
     from .render import to_markdown
     from .retrieve import where_filter

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import yaml
 
-from .answer import load_engine
+from .engines import load_engine
 from .config import ROOT, Settings
 from .evaluate import GoldItem, check_thresholds, metrics, run_eval
 from .index import open_store

@@ -21,15 +21,16 @@ from typing import Callable, Iterator
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda
 
-from .answer import ExtractiveEngine, check_question
+from .answer import ExtractiveEngine, question_input
 from .audience import check_mode, prompt_text
 from .chat import is_follow_up
 from .config import Settings
 from .guard import Checked, Guard, SentenceStream, check_rewrite
 from .index import Store
 from .llm import LLMConfig, chat_model
-from .schema import MODES, Answer, Hit
+from .schema import MODES, Answer, AnswerState, Hit
 from .select import Candidate
 from .support import SupportChecker
 from .text import split_sentences
@@ -126,6 +127,7 @@ class GenerativeEngine:
                        for mode in MODES}
         rewriter_model = self.model.bind(max_tokens=self.config.rewrite_tokens)
         self.rewriter = load_rewrite_prompt(settings.prompts_dir) | rewriter_model | StrOutputParser()
+        self.chain = RunnableLambda(lambda value: self.answer(**question_input(value)), name="llm-answer")
 
     def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Answer:
@@ -137,40 +139,39 @@ class GenerativeEngine:
     def stream(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Iterator[Event]:
         state, given = self.context(question, mode, history, where)
-        if state.get("refusal"):
+        if state.refusal:
             yield Event("answer", answer=self._extractive_answer(state, self.name))
             return
-        query, rewrite = state["standalone"], state["rewrite"]
+        query, rewrite = state.standalone, state.rewrite
         yield Event("context", data={"passages": [h.passage.id for h in given], "question": query,
                                      "rewrite": rewrite.by, "rewrite_rejected": rewrite.reason})
         guard = Guard(given, self.checker)
         checked: list[Checked] = []
         splitter, tokens, t = SentenceStream(), 0, time.perf_counter()
         inputs = {"passages": format_passages(given), "question": query}
-        for token in self.chains[state["mode"]].stream(inputs):
+        for token in self.chains[state.mode].stream(inputs):
             if not tokens:
-                state["timings"]["first_token_ms"] = round((time.perf_counter() - t) * 1000, 1)
+                state.timings["first_token_ms"] = round((time.perf_counter() - t) * 1000, 1)
             tokens += 1
             for sentence in splitter.feed(token):  # the sentences this token completes, before the token
                 yield from self._check(guard, sentence, checked)
             yield Event("token", text=token)
         for sentence in splitter.flush():
             yield from self._check(guard, sentence, checked)
-        state["timings"]["generate_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        state.timings["generate_ms"] = round((time.perf_counter() - t) * 1000, 1)
         yield Event("answer", answer=self._compose(state, guard, checked))
 
     def context(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
-                where: dict | None = None) -> tuple[dict, list[Hit]]:
-        """The follow-up rewrite (`rewrite`), the extractive engine's retrieval and scope decision, and the
+                where: dict | None = None) -> tuple[AnswerState, list[Hit]]:
+        """The follow-up rewrite (`rewrite`), the extractive engine's retrieval, scope decision and plan, and the
         passages that the model will be given (none when the question is refused)."""
-        state = {"question": check_question(question), "mode": check_mode(mode), "history": list(history),
-                 "where": where, "t0": time.perf_counter(), "timings": {}}
-        rewrite = state["rewrite"] = self.rewrite(state["question"], state["history"])
+        state = self.extractive.start(question, mode, history, where)
+        rewrite = state.rewrite = self.rewrite(state.question, state.history)
         if rewrite.ms is not None:
-            state["timings"]["model_rewrite_ms" if rewrite.text else "model_rewrite_rejected_ms"] = rewrite.ms
-        state["standalone"] = rewrite.text  # None: the extractive engine's rule rewrites
-        state = self.extractive._select(self.extractive._retrieve(state))
-        return state, [] if state.get("refusal") else self.passages(state)
+            state.timings["model_rewrite_ms" if rewrite.text else "model_rewrite_rejected_ms"] = rewrite.ms
+        state.standalone = rewrite.text  # None: the extractive engine's rule rewrites
+        state = self.extractive.prepare.invoke(state)
+        return state, [] if state.refusal else self.passages(state)
 
     def rewrite(self, question: str, history: list[str]) -> Rewrite:
         """The model's standalone version of a follow-up when there is history and the question leans on it,
@@ -186,16 +187,16 @@ class GenerativeEngine:
             text, reason = None, f"model error: {type(exc).__name__}"
         return Rewrite(text, reason, round((time.perf_counter() - t) * 1000, 1))
 
-    def passages(self, state: dict) -> list[Hit]:
+    def passages(self, state: AnswerState) -> list[Hit]:
         """The passages of the sentences the extractive engine chose first (the best evidence), then the
         top retrieved passages, up to `LLMConfig.passages`; with `LLMConfig.excerpts`, only the first ones,
         cut to their chosen sentences."""
-        if self.config.excerpts and state.get("chosen"):
-            return excerpts(state["chosen"], self.config.passages)
-        by_id = {h.passage.id: h for h in state["hits"]}
-        ordered = [by_id.get(c.passage.id) or Hit(c.passage, c.source, 0.0) for c in state.get("chosen", [])]
+        if self.config.excerpts and state.chosen:
+            return excerpts(state.chosen, self.config.passages)
+        by_id = {h.passage.id: h for h in state.hits}
+        ordered = [by_id.get(c.passage.id) or Hit(c.passage, c.source, 0.0) for c in state.chosen]
         out, seen = [], set()
-        for hit in [*ordered, *state["hits"]]:
+        for hit in [*ordered, *state.hits]:
             if hit.passage.id not in seen and len(out) < self.config.passages:
                 seen.add(hit.passage.id)
                 out.append(hit)
@@ -208,7 +209,7 @@ class GenerativeEngine:
             checked.append(result)
             yield Event("sentence", text=result.text, checked=result)
 
-    def _compose(self, state: dict, guard: Guard, checked: list[Checked]) -> Answer:
+    def _compose(self, state: AnswerState, guard: Guard, checked: list[Checked]) -> Answer:
         kept = [c for c in checked if c.kept]
         dropped = len(checked) - len(kept)
         if not kept or len(kept) < MIN_KEPT_SHARE * len(checked):
@@ -217,18 +218,18 @@ class GenerativeEngine:
                               "sentences supported by the passages), so this is the extractive answer.")
             return answer
         answer = self._extractive_answer(state, self.name, compose=False)
-        answer.sections, answer.references = guard.compose(kept, state["mode"])
+        answer.sections, answer.references = guard.compose(kept, state.mode)
         if dropped:
             reasons = sorted({c.reason.split(":")[0].split(" (")[0] for c in checked if not c.kept})
             answer.message = (f"{dropped} of {len(checked)} generated sentences were removed "
                               f"({'; '.join(reasons)}).")
-        answer.timings_ms["total_ms"] = round((time.perf_counter() - state["t0"]) * 1000, 1)
+        answer.timings_ms["total_ms"] = round((time.perf_counter() - state.t0) * 1000, 1)
         return answer
 
-    def _extractive_answer(self, state: dict, engine: str, compose: bool = True) -> Answer:
+    def _extractive_answer(self, state: AnswerState, engine: str, compose: bool = True) -> Answer:
         """The extractive engine's answer (or refusal) for this state, under this engine's name; with
         `compose=False` only its frame (question, disclaimer, scope, timings) without sentences."""
-        answer = self.extractive._compose(state if compose else {**state, "chosen": []})
+        answer = self.extractive.compose(state) if compose else self.extractive.frame(state)
         answer.engine = engine
         return answer
 

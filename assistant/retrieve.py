@@ -81,11 +81,13 @@ class HybridRetriever(BaseRetriever):
     def lexicon(self) -> Lexicon:
         return load_lexicon(learned=self.store.loaded.abbreviations)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None,
+                                where: dict | None = None) -> list[Document]:
+        """`invoke(question, k=3, where={"kind": "guideline"})`: per-call `k` and Chroma `where` filter."""
         return [Document(page_content=h.passage.text, id=h.passage.id,
                          metadata={"source_id": h.source.id, "section": h.passage.section, "kind": h.source.kind,
                                    "year": h.source.year, "score": h.score, "dense": h.dense, "lexical": h.lexical})
-                for h in self.search(query)]
+                for h in self.search(query, k=k or self.k, where=where)]
 
     def dense(self, qvec: np.ndarray, where: dict | None = None) -> list[tuple[str, float]]:
         """The nearest `fetch_k` committed passages that pass the filter, with their cosine distance.

@@ -1,12 +1,18 @@
-"""The things that flow between modules: Source, Passage, Hit, and the Answer contract.
+"""The things that flow between modules: Source, Passage, Statement, Hit, the state of a question on its way
+through the pipeline (AnswerState), and the Answer contract.
 
 `Answer.to_dict()` is the JSON schema shared by the CLI, the UI and the evals: keep it stable.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .select import Candidate
 
 Kind = Literal["guideline", "research", "review", "education", "synthesis"]
 Mode = Literal["clinician", "patient"]
@@ -175,3 +181,33 @@ class Answer:
     @property
     def sentences(self) -> list[Sentence]:
         return [s for sec in self.sections for s in sec.sentences]
+
+
+@dataclass
+class AnswerState:
+    """One question on its way through the pipeline (rewrite -> retrieve -> scope -> plan -> write -> compose).
+    Each step reads what the earlier ones filled in and adds its own part; the engines differ only in writing."""
+
+    question: str
+    mode: str
+    history: list[str] = field(default_factory=list)  # the conversation's earlier questions, oldest first
+    where: dict | None = None  # a metadata filter on the passages (Chroma `where`)
+    said: frozenset[str] = frozenset()  # statements the previous answer gave (not repeated as support)
+    t0: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    # rewrite
+    standalone: str | None = None  # the question made to stand alone (a follow-up rewritten; else the question)
+    rewrite: Any = None  # the generative engine's model rewrite, when it tried one
+    # retrieve
+    qvec: Any = None  # the standalone question's embedding
+    found: list[Hit] = field(default_factory=list)  # what retrieval found
+    hits: list[Hit] = field(default_factory=list)  # what is answered from (patients: the technical passages)
+    # scope
+    focus: dict[str, float] = field(default_factory=dict)  # sources the question names
+    candidates: list[Candidate] = field(default_factory=list)  # the statements of those passages, scored
+    scope: dict | None = None  # the parts of the answerability score
+    answerability: float | None = None
+    refusal: str | None = None  # why the question is declined (None: it is answered)
+    # plan
+    plan: Plan | None = None
+    chosen: list[Candidate] = field(default_factory=list)  # the statements to write from, in the plan's order

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.answer import load_engine
+from assistant.engines import load_engine
 from assistant.config import ROOT, Settings
 from assistant.corpus import load_corpus
 from assistant.evaluate import load_gold

@@ -84,7 +84,7 @@ def main() -> None:
             break
         state, given = engine.context(item.questions(args.mode)[-1], args.mode)
         if given:
-            cases.append({"passages": format_passages(given), "question": state["standalone"]})
+            cases.append({"passages": format_passages(given), "question": state.standalone})
     run(model, prompt, cases[-1], reuse=False)  # warm-up: weights into memory, another question cached
     rows = {"prefix reuse": []} if args.reuse_only else {"prefix reuse": [], "no reuse": []}
     for inputs in cases:  # interleaved, so that a busy moment of the machine does not favour one side

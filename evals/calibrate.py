@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from assistant.answer import load_engine
+from assistant.engines import load_engine
 from assistant.config import ROOT, Settings
 from assistant.evaluate import load_gold
 

@@ -62,7 +62,7 @@ def in_top5(retriever, item) -> bool:
 
 def probe(home: str, rounds: int) -> dict:
     """In a fresh process: open the index, load BM25, answer the gold questions; report latencies and memory."""
-    from assistant.answer import load_engine
+    from assistant.engines import load_engine
     from assistant.evaluate import load_gold
     from assistant.retrieve import where_filter
 

@@ -293,15 +293,12 @@ def test_cell_and_radiation_doses_count_as_doses():
 
 
 def test_a_follow_up_does_not_repeat_the_previous_answer(engine):
-    import time
-
     first = "What were the results of AHSCT in the fixture trial?"
     follow = "And how many patients needed disease-modifying drugs again?"
     given = {s.statement for s in engine.answer(first).sentences}
     answer = engine.answer(follow, history=[first])
     assert not [s.text for s in answer.sentences[1:] if s.statement in given]  # its first sentence may restate
-    unaware = engine.chain.invoke({"question": follow, "mode": "clinician", "history": [first], "where": None,
-                                   "t0": time.perf_counter(), "timings": {}, "said": frozenset()})
+    unaware = engine.steps.invoke(engine.start(follow, history=[first]))  # the steps, told nothing was said
     assert [s for s in unaware.sentences[1:] if s.statement in given]  # without the conversation it would repeat
 
 
@@ -324,3 +321,23 @@ def test_populations_the_sources_do_not_cover_are_named_and_fertility_is_not_one
         answer = engine.answer(question)
         assert answer.refused and name in answer.message, question
     assert engine.conditions.uncovered("Can I still have children after a stem cell transplant?") is None
+
+
+def test_the_public_runnable_takes_a_question_or_a_mapping(engine):
+    """`engine.chain` fits in a user's own LangChain chain: a question, or {question, history, mode, where}."""
+    from langchain_core.runnables import RunnableLambda
+
+    from assistant.answer import QuestionError
+
+    question = "What were the results of AHSCT in the fixture trial?"
+    plain = engine.chain.invoke(question)
+    assert plain.question == question and not plain.refused and plain.sentences
+    patient = engine.chain.invoke({"question": question, "mode": "patient"})
+    assert patient.mode == "patient" and patient.disclaimer != plain.disclaimer
+    follow = engine.chain.invoke({"question": "And how many patients needed drugs again?", "history": [question]})
+    assert follow.standalone_question  # the conversation was used
+    upstream = RunnableLambda(lambda text: text.strip()) | engine.chain | RunnableLambda(lambda a: a.to_dict())
+    assert upstream.invoke(f"  {question}  ")["sections"]
+    for bad in ({"query": question}, {"question": question, "k": 3}, 42):
+        with pytest.raises(QuestionError):
+            engine.chain.invoke(bad)

@@ -184,13 +184,13 @@ def test_the_model_s_rewrite_or_the_rule_s(store, settings):
     llm = GenerativeEngine(store, settings, LLMConfig(url=None), model=FakeListChatModel(responses=[good]))
     assert llm.rewrite("What did the fixture trial find?", []).ms is None  # no history: the model is not asked
     state, _ = llm.context(FOLLOW_UP, history=EARLIER)
-    assert state["rewrite"].by == "model" and state["standalone"] == good and "model_rewrite_ms" in state["timings"]
+    assert state.rewrite.by == "model" and state.standalone == good and "model_rewrite_ms" in state.timings
     for model, reason in [(FakeListChatModel(responses=["Yes."]), "none of the question's words"),
                           (FakeListChatModel(responses=[]), "model error: IndexError")]:
         other = GenerativeEngine(store, settings, LLMConfig(url=None), model=model)
         state, _ = other.context(FOLLOW_UP, history=EARLIER)
-        assert (state["rewrite"].by, state["rewrite"].reason) == ("rule", reason)
-        assert state["standalone"] == standalone(FOLLOW_UP, EARLIER, llm.retriever.lexicon)
+        assert (state.rewrite.by, state.rewrite.reason) == ("rule", reason)
+        assert state.standalone == standalone(FOLLOW_UP, EARLIER, llm.retriever.lexicon)
 
 
 def test_engine_keeps_what_the_passages_support_and_says_what_it_removed(store, settings):
@@ -221,7 +221,7 @@ def test_excerpts_give_the_model_only_the_chosen_sentences(store, settings, engi
     question = "What were the survival and mortality results of AHSCT in the fixture trial?"
     llm = GenerativeEngine(store, settings, LLMConfig(url=None, passages=2, excerpts=True), model=scripted())
     state, given = llm.context(question)
-    assert 0 < len(given) <= 2 and {h.passage.id for h in given} <= {c.passage.id for c in state["chosen"]}
+    assert 0 < len(given) <= 2 and {h.passage.id for h in given} <= {c.passage.id for c in state.chosen}
     whole = {h.passage.id: h.passage.text for h in engine.retriever.search(question, k=50)}
     for hit in given:
         assert set(split_sentences(hit.passage.text)) <= set(split_sentences(whole[hit.passage.id])), hit.passage.id
@@ -296,9 +296,9 @@ def test_a_garbage_rewrite_falls_back_to_the_rule(store, settings, smol_config, 
     output = tiny.rewriter.invoke({"history": f"- {EARLIER[0]}", "question": FOLLOW_UP})
     assert len(output.split()) <= 1  # one token of the real model: not a question
     state, given = tiny.context(FOLLOW_UP, history=EARLIER)
-    assert state["rewrite"].by == "rule" and state["rewrite"].reason in REJECTIONS
-    assert state["standalone"] == standalone(FOLLOW_UP, EARLIER, tiny.retriever.lexicon)
-    assert state["timings"]["model_rewrite_rejected_ms"] > 0 and given
+    assert state.rewrite.by == "rule" and state.rewrite.reason in REJECTIONS
+    assert state.standalone == standalone(FOLLOW_UP, EARLIER, tiny.retriever.lexicon)
+    assert state.timings["model_rewrite_rejected_ms"] > 0 and given
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,15 @@ def test_is_a_langchain_retriever(store):
     assert docs[0].id.startswith("guideline-b#")
 
 
+def test_invoke_takes_k_and_where_per_call(store):
+    """LangChain's standard retriever tests call invoke(query, k=n); a filter per call is the same."""
+    retriever = HybridRetriever(store=store, k=4)
+    assert len(retriever.invoke("stem cell transplantation", k=1)) == 1
+    assert len(retriever.invoke("stem cell transplantation")) == 4
+    docs = retriever.invoke("stem cell transplantation", where=where_filter(kinds=["guideline"]))
+    assert docs and {d.metadata["kind"] for d in docs} == {"guideline"}
+
+
 def test_a_source_the_question_names_comes_first(tmp_path, settings, store):
     """'What did ZEPHYR show?' is about the ZEPHYR trial, even when a review that cites it says more on the topic."""
     notes = {
