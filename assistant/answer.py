@@ -23,15 +23,16 @@ from .audience import (CONDITION_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCT
                        disclaimer, prompt_text, simplify)
 from .chat import standalone
 from .compose import compose
+from .corpus import plain_twin
 from .conditions import Conditions
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .injection import has_instructions
 from .plan import make_plan, question_kind
 from .retrieve import HybridRetriever, where_filter
-from .schema import Answer, AnswerState, Hit
+from .schema import Answer, AnswerState, Candidate, Hit
 from .scope import Scope
-from .select import Candidate, focus, for_patients, readable, score
+from .select import focus, for_patients, readable, score
 from .text import content_terms, stem, stems
 
 
@@ -112,13 +113,9 @@ class ExtractiveEngine:
         if has_instructions(state.question):
             state.refusal = INSTRUCTION_REFUSAL
             return state
-        patient = state.mode == "patient"
-        where = where_filter(audience=None if patient else "clinician")  # patients: plain passages too
-        if state.where:
-            where = {"$and": [state.where, where]} if where else state.where
         state.qvec = self.retriever.embed(state.standalone)
-        state.found = self.retriever.search(state.standalone, k=self.settings.top_k, where=where, qvec=state.qvec)
-        state.hits = technical_passages(state.found, self.store) if patient else state.found
+        state.found = self.retriever.search(state.standalone, k=self.settings.top_k, where=state.where, qvec=state.qvec)
+        state.hits = technical_passages(state.found, self.store)
         state.timings["retrieve_ms"] = _ms(state.t0)
         return state
 
@@ -131,8 +128,9 @@ class ExtractiveEngine:
         state.focus = focus(state.standalone, loaded.named_by, loaded.sources)
         state.candidates = candidates = self._score(state.standalone, state.qvec, self._hits(state), state.focus)
         best_sentence = max((c.similarity for c in candidates), default=0.0)
-        state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, state.found,
-                                               best_sentence)
+        # what the threshold was calibrated on: a clinician question against the sources' own words
+        found = state.found if state.mode == "patient" else [h for h in state.found if h.passage.audience != "patient"]
+        state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, found, best_sentence)
         state.answerability = state.scope["score"]
         uncovered = self.conditions.uncovered(state.standalone)
         if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
@@ -158,9 +156,11 @@ class ExtractiveEngine:
         items = compared_items(state.standalone, self.store.loaded) if comparison else []
         state.plan = make_plan(state.standalone, candidates, state.focus, items, state.said)
         state.chosen = state.plan.chosen
-        if state.mode == "patient":
+        if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})
             state.chosen = for_patients(state.chosen, plain, self.simplify)
+            swapped = {id(old): new for old, new in zip(state.plan.chosen, state.chosen)}
+            state.plan.items = [(name, [swapped.get(id(c), c) for c in cands]) for name, cands in state.plan.items]
         state.timings["plan_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -215,18 +215,23 @@ class ExtractiveEngine:
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         weighted = self.scope.weighted(query)  # the question's ideas, rare ones weighing most
         top = max((h.score for h in hits), default=1.0)
-        vectors = self.store.sentence_vectors([h.passage for h in hits])
+        twins = {h.passage.id: twin for h in hits if (twin := plain_twin(h.passage))}
+        vectors = self.store.sentence_vectors([h.passage for h in hits] + list(twins.values()))
         out = []
         for hit in hits:
             statements = hit.passage.statements
+            twin = twins.get(hit.passage.id)
+            plain = {st.id: np.asarray(v) for st, (_, v) in zip(twin.statements, vectors[twin.id])} if twin else {}
             for position, (text, vec) in enumerate(vectors.get(hit.passage.id, [])):
                 if len(content_terms(text)) < 4 or has_instructions(text):
                     continue  # too short to stand alone, or text that instructs a model: never evidence
                 statement = statements[position] if position < len(statements) else None
                 vec = np.asarray(vec)
                 lexical = self.scope.weighted_share(weighted, self._terms(text))
-                similarity = float(np.dot(qvec, vec))
-                value = score(similarity, lexical, hit.score / top, text, hit.source.kind, query,
+                similarity = meaning = float(np.dot(qvec, vec))  # the scope decision reads the source's own words
+                if statement is not None and statement.id in plain:  # a lay question may match its plain twin best
+                    meaning = max(similarity, float(np.dot(qvec, plain[statement.id])))
+                value = score(meaning, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity,
                                      statement=statement))

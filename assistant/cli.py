@@ -64,6 +64,23 @@ def index(settings: Settings, rebuild: bool):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(paths):
+    """Check corpus notes (front matter, typed statements, twins) without indexing; exit 1 on any problem."""
+    from .corpus import CorpusError, parse_note
+
+    bad = 0
+    for path in paths:
+        try:
+            note = parse_note(path)
+            click.echo(f"ok {path}: {sum(len(b.statements) for b in note.blocks)} statements")
+        except (CorpusError, OSError) as exc:
+            bad += 1
+            click.echo(f"error {exc}", err=True)
+    sys.exit(1 if bad else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(["guideline", "research", "review", "education"]),
               help="Kind, when the document does not say.")
 @click.option("--title", help="Title, when the document does not say.")

@@ -10,7 +10,7 @@ from .audience import (COMPARED_TITLE, LEAD_TITLE, NOT_COVERED, SECTION_ORDER, U
                        section_group, section_title)
 from .corpus import plain_twin
 from .schema import ANSWER_TYPES, Reference, Section, Sentence
-from .select import Candidate
+from .schema import Candidate
 
 
 class _References:

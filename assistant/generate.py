@@ -31,7 +31,7 @@ from .guard import Checked, Guard, SentenceStream, check_rewrite
 from .index import Store
 from .llm import LLMConfig, chat_model
 from .schema import MODES, Answer, AnswerState, Hit
-from .select import Candidate
+from .schema import Candidate
 from .support import SupportChecker
 from .text import split_sentences
 

@@ -13,12 +13,12 @@ blog statement is left out when a primary source's statement says the same thing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .schema import ANSWER_TYPES, STATEMENT_TYPES
-from .select import Candidate, select
+from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Plan
+from .select import redundant, select
 from .text import numbers
 
 _COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|ent)?|safer|better|worse|"
@@ -39,6 +39,9 @@ _WANTS = {
                             r"mobili[sz]\w*|dose\w*|made|make|given|done|what (\w+ )?happens)\b", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
+    "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
+                             r"what does [\w -]+ mean|meaning|defin\w*|kind of|type of)|"
+                             r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
     "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (patients|people)|"
                          r"follow-up|phase|testing|tested|being studied|under study|studying)\b", re.I),
 }
@@ -48,21 +51,6 @@ FOCUSED_MARGIN = 0.6
 ASIDE_SHARE = 0.9  # a statement of a type not asked for, next to an answer of the type asked for
 LEAD_SHARE = 0.85  # the lead is of an asked-for type only when it is this relevant (of the best statement)
 SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
-
-
-@dataclass
-class Plan:
-    kind: str  # narrow | yesno | broad | comparison
-    wants: set[str] = field(default_factory=set)  # statement types the question asks for
-    lead: list[Candidate] = field(default_factory=list)  # the first sentence: the direct answer or bottom line
-    body: list[Candidate] = field(default_factory=list)
-    unconfirmed: list[Candidate] = field(default_factory=list)  # claims no primary source confirms
-    items: list[tuple[str, list[Candidate]]] = field(default_factory=list)  # a comparison: (item, its statements)
-    doubt_first: bool = False  # the question is about a claim no primary source confirms: say so first
-
-    @property
-    def chosen(self) -> list[Candidate]:
-        return self.lead + self.body + self.unconfirmed
 
 
 def question_kind(question: str) -> str:
@@ -174,6 +162,7 @@ def _slots(chosen: list[Candidate], answering: list[Candidate], best: float, sha
     return out + [c for c in chosen if all(c is not o for o in out)]
 
 
+SAME_ITEM = 0.9  # two statements of one item this close in meaning, with no figure of their own, say one thing
 ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for each item, unless it asks for more
 
 
@@ -185,7 +174,11 @@ def _per_item(sources: set[str], answering: list[Candidate], wants: set[str] = f
                  key=lambda c: c.score, reverse=True)
     fields = [kind for kind in STATEMENT_TYPES if kind in wants] or list(ITEM_FIELDS)
     each = 2 if len(fields) == 1 else 1
-    picked = [c for kind in fields for c in [c for c in own if c.type == kind][:each]]
+    picked: list[Candidate] = []
+    for kind in fields:  # a trial reported twice (an abstract, then the paper) says the same thing once
+        for cand in [c for c in own if c.type == kind]:
+            if sum(p.type == kind for p in picked) < each and not any(redundant(cand, p, SAME_ITEM) for p in picked):
+                picked.append(cand)
     return picked or own[:1]
 
 

@@ -1,5 +1,6 @@
-"""The things that flow between modules: Source, Passage, Statement, Hit, the state of a question on its way
-through the pipeline (AnswerState), and the Answer contract.
+"""The things that flow between modules: Source, Passage, Statement, Hit, a Candidate statement for an answer
+and the Plan made of them, the state of a question on its way through the pipeline (AnswerState), and the
+Answer contract.
 
 `Answer.to_dict()` is the JSON schema shared by the CLI, the UI and the evals: keep it stable.
 """
@@ -11,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from .plan import Plan
-    from .select import Candidate
+    import numpy as np
 
 Kind = Literal["guideline", "research", "review", "education", "synthesis"]
 Mode = Literal["clinician", "patient"]
@@ -181,6 +181,47 @@ class Answer:
     @property
     def sentences(self) -> list[Sentence]:
         return [s for sec in self.sections for s in sec.sentences]
+
+
+@dataclass
+class Candidate:
+    """A statement (or a sentence of an untyped text) that may go into an answer, scored for one question."""
+
+    text: str
+    passage: Passage
+    source: Source
+    position: int
+    vec: np.ndarray
+    score: float = 0.0
+    similarity: float = 0.0  # cosine of question and sentence
+    display: str | None = None  # the text shown, when it differs (plain words for patients)
+    hardness: float = 0.0  # for patients: how much harder than grade 8 it reads, as a score penalty
+    statement: Statement | None = None  # the typed claim it is (None: a sentence of an untyped text)
+
+    @property
+    def type(self) -> str:
+        return self.statement.type if self.statement else "finding"
+
+    @property
+    def shown(self) -> str:
+        return self.display or self.text
+
+
+@dataclass
+class Plan:
+    """Which candidates answer the question, and in what order (plan.py makes it)."""
+
+    kind: str  # narrow | yesno | broad | comparison
+    wants: set[str] = field(default_factory=set)  # statement types the question asks for
+    lead: list[Candidate] = field(default_factory=list)  # the first sentence: the direct answer or bottom line
+    body: list[Candidate] = field(default_factory=list)
+    unconfirmed: list[Candidate] = field(default_factory=list)  # claims no primary source confirms
+    items: list[tuple[str, list[Candidate]]] = field(default_factory=list)  # a comparison: (item, its statements)
+    doubt_first: bool = False  # the question is about a claim no primary source confirms: say so first
+
+    @property
+    def chosen(self) -> list[Candidate]:
+        return self.lead + self.body + self.unconfirmed
 
 
 @dataclass

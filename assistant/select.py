@@ -5,12 +5,12 @@ the same facts, otherwise the sentence itself simplified)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from .corpus import plain_twin
-from .schema import Passage, Source, Statement
+from .schema import Candidate, Source
 from .text import numbers, stems
 
 # Questions that ask for a figure, a date or a count: sentences that state one are preferred.
@@ -21,28 +21,6 @@ _BIBLIOGRAPHIC = re.compile(r"\b(published (in|as)|appears in|its title|the titl
                             r"is cited|was presented as|book chapter|wrote an? |issue \d|volume \d|discusses|"
                             r"is known only|searched the literature|in the journal|is a (book|trial protocol|chapter))",
                             re.I)
-
-
-@dataclass
-class Candidate:
-    text: str
-    passage: Passage
-    source: Source
-    position: int
-    vec: np.ndarray
-    score: float = 0.0
-    similarity: float = 0.0  # cosine of question and sentence
-    display: str | None = None  # the text shown, when it differs (plain words for patients)
-    hardness: float = 0.0  # for patients: how much harder than grade 8 it reads, as a score penalty
-    statement: Statement | None = None  # the typed claim it is (None: a sentence of an untyped text)
-
-    @property
-    def type(self) -> str:
-        return self.statement.type if self.statement else "finding"
-
-    @property
-    def shown(self) -> str:
-        return self.display or self.text
 
 
 def focus(question: str, named_by: dict[str, set[str]], sources: dict[str, Source]) -> dict[str, float]:
@@ -75,7 +53,8 @@ def readable(cand: Candidate, simplify) -> Candidate:
     clinician's answer unless there are more good sentences than room."""
     import textstat
 
-    grade = textstat.flesch_kincaid_grade(simplify(cand.text))
+    shown = cand.statement.plain if cand.statement and cand.statement.plain else simplify(cand.text)
+    grade = textstat.flesch_kincaid_grade(shown)
     return replace(cand, hardness=READING_PENALTY * max(0.0, grade - READING_GRADE))
 
 

@@ -8,14 +8,12 @@
 A curated note must be written this way (`strict`); an ingested document's prose is typed by a conservative
 rule instead: a sentence that states a figure or a result is a finding, any other is background.
 
-`python -m assistant.statements FILE...` checks notes and prints every problem with its line."""
+`assistant check NOTE...` checks notes and prints every problem with its line."""
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .schema import STATEMENT_TYPES, Statement
 from .text import numbers, split_sentences
@@ -161,22 +159,3 @@ def _check(blocks: list[Block]) -> None:
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "text"
-
-
-def main(paths: list[str]) -> int:
-    from .corpus import CorpusError, parse_note
-
-    bad = 0
-    for path in paths:
-        try:
-            note = parse_note(Path(path))
-            count = sum(len(b.statements) for b in note.blocks)
-            print(f"ok {path}: {count} statements")
-        except CorpusError as exc:
-            bad += 1
-            print(f"error {exc}")
-    return 1 if bad else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -109,3 +109,14 @@ def test_rebuild_repairs_a_corrupt_sqlite_file_and_names_what_to_ingest_again(ru
     assert repaired.exit_code == 0 and "moved to" in repaired.output and str(doc) in repaired.output
     assert list(home.glob("chroma.damaged-*")) and run("sources", home=home).exit_code == 0
     assert "trial-a" in run("sources", home=home).output
+
+
+def test_check_validates_notes_without_indexing(run, settings, tmp_path):
+    good = sorted(settings.corpus_dir.glob("*.md"))[0]
+    result = run("check", str(good))
+    assert result.exit_code == 0 and result.output.startswith(f"ok {good}:")
+    bad = tmp_path / "bad.md"
+    bad.write_text(good.read_text(encoding="utf-8").replace("{#", "{#bad id ", 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"ok {good}" in result.output and f"error {bad}:" in result.output and "Traceback" not in result.output

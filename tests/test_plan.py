@@ -1,10 +1,11 @@
 """The answer plan on hand-made candidates: which statement leads, what joins it, and in what order."""
 
 import numpy as np
+import pytest
 
 from assistant.plan import make_plan
 from assistant.schema import Passage, Source, Statement
-from assistant.select import Candidate
+from assistant.schema import Candidate
 
 _AXES = iter(range(64))
 
@@ -80,3 +81,29 @@ def test_next_to_an_answer_of_the_type_asked_for_other_types_need_to_be_as_relev
     aside = cand("aside", "eligibility", 0.55)
     plan = make_plan("What are the steps of the procedure?", [steps, risk, aside])
     assert ids(plan.lead) == ["steps#procedure"] and ids(plan.body) == ["risk#safety"]
+
+
+def test_a_comparison_item_never_says_the_same_thing_twice():
+    """A trial reported as an abstract and as a paper: its conditioning is given once."""
+    paper = cand("astis-paper", "procedure", 0.52, text="In ASTIS, conditioning was cyclophosphamide 200 mg/kg.")
+    abstract = cand("astis-abstract", "procedure", 0.51, text=paper.text)
+    abstract.vec = paper.vec
+    other = cand("scot", "procedure", 0.5)
+    plan = make_plan("How did the regimens differ between ASTIS and SCOT?", [paper, abstract, other],
+                     items=[("ASTIS", {"astis-paper", "astis-abstract"}), ("SCOT", {"scot"})])
+    assert [ids(cands) for _, cands in plan.items] == [["astis-paper#procedure"], ["scot#procedure"]]
+
+
+@pytest.mark.parametrize("question", [
+    "What were the results of AHSCT in the fixture trial?",
+    "How many transplant patients died because of the treatment?",
+    "Who is eligible for autologous stem cell transplantation and what were its results?",
+    "Is a stem cell transplant safe for scleroderma?",
+])
+def test_patients_get_the_statements_of_the_clinician_answer_in_plain_words(engine, question):
+    clinician, patient = engine.answer(question), engine.answer(question, mode="patient")
+    assert [s.statement for s in patient.sentences] == [s.statement for s in clinician.sentences]
+    loaded = engine.store.loaded
+    for sentence in patient.sentences:
+        statement = loaded.statement(sentence.statement)[1]
+        assert sentence.text == (statement.plain or sentence.text)
