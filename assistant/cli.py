@@ -264,6 +264,30 @@ def chat(settings: Settings, host: str, port: int, auth: str | None):
     launch(demo, host, port, auth=login)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback by default.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int):
+    """Serve the HTTP API: /v1/answer, /v1/sources, OpenAI-compatible /v1/chat/completions (docs at /docs)."""
+    import os
+
+    from .api import create_app
+    from .index import IndexUnavailable
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("ASSISTANT_API_KEY"):
+        click.echo(f"Warning: serving on {host} without ASSISTANT_API_KEY: anyone who can reach this port can use "
+                   "the API.", err=True)
+    try:
+        app = create_app(settings)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+    import uvicorn
+
+    click.echo(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @cli.group()
 def feedback():
     """Ratings and comments given on the chat page."""
