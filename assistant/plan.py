@@ -122,8 +122,14 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
     voices = [c for c in voices if c.source.kind != "education" and c.score >= LEAD_SHARE * top] or voices
     best = max(c.score for c in voices)
     fits = [c for c in voices if c.type in wants and c.score >= LEAD_SHARE * best] or voices
-    lead = max(fits, key=lambda c: c.score)
+    lead = max(fits, key=lambda c: c.score - (LEANING if _LEANS.search(c.text) else 0.0))
     return [lead], [c for c in chosen if c is not lead]
+
+
+# A statement that leans on another one ("... may also qualify", "however, ...") does not open an answer when
+# one nearly as relevant stands on its own.
+_LEANS = re.compile(r"\b(also|too|as well|in addition|additionally|furthermore|moreover|however|likewise)\b", re.I)
+LEANING = 0.03
 
 
 def _weigh(cand: Candidate, wants: set[str]) -> Candidate:
@@ -138,7 +144,7 @@ def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8,
     about as relevant as the best statement."""
     syntheses = [c for c in answering if c.source.kind == "synthesis"]
     syntheses = [c for c in syntheses if c.type in wants] or syntheses
-    top = max(syntheses, key=lambda c: c.score, default=None)
+    top = max(syntheses, key=lambda c: c.score - (LEANING if _LEANS.search(c.text) else 0.0), default=None)
     return top if top is not None and top.score >= share * best else None
 
 

@@ -40,6 +40,15 @@ def test_a_type_asked_for_does_not_lead_when_far_less_relevant():
     assert ids(plan.lead) == ["age#eligibility"]
 
 
+def test_a_statement_that_leans_on_another_does_not_lead_when_one_as_relevant_stands_alone():
+    also = cand("also", "eligibility", 0.724, text="Progressive lung disease with limited skin involvement may also "
+                                                   "qualify for the transplant.")
+    criteria = cand("criteria", "eligibility", 0.723, text="Patients qualify with a skin score above 15 and one "
+                                                           "internal organ involved.")
+    assert ids(make_plan("Who qualifies for the transplant?", [also, criteria]).lead) == ["criteria#eligibility"]
+    assert ids(make_plan("Who qualifies for the transplant?", [also]).lead) == ["also#eligibility"]
+
+
 def test_a_design_leads_only_when_the_design_is_asked_about():
     design = cand("trial", "design", 0.71)
     result = cand("result", "finding", 0.58)
