@@ -19,8 +19,8 @@ from functools import cached_property
 import numpy as np
 from langchain_core.runnables import RunnableLambda
 
-from .audience import (CONDITION_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL, check_mode,
-                       disclaimer, prompt_text, simplify)
+from .audience import (CONDITION_REFUSAL, COST_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL,
+                       check_mode, disclaimer, explain, prompt_text, simplify)
 from .chat import standalone
 from .compose import compose
 from .corpus import plain_twin
@@ -106,7 +106,8 @@ class ExtractiveEngine:
     # -- steps -------------------------------------------------------------------------------
     def rewrite_step(self, state: AnswerState) -> AnswerState:
         """A follow-up made to stand alone (a standalone question made earlier, by a model, wins over the rule)."""
-        state.standalone = state.standalone or standalone(state.question, state.history, self.retriever.lexicon)
+        state.standalone = state.standalone or standalone(state.question, state.history, self.retriever.lexicon,
+                                                          names=self.store.loaded.named_by)
         return state
 
     def retrieve(self, state: AnswerState) -> AnswerState:
@@ -139,7 +140,10 @@ class ExtractiveEngine:
             state.refusal = FUTURE_REFUSAL[state.mode]
         elif state.answerability < self.settings.min_answerability:
             state.refusal = REFUSAL[state.mode]
-        elif self.scope.dose_missing(state.standalone, [c.text for c in candidates]):
+        elif self.scope.cost_missing(state.question, [c.text for c in candidates]):  # its own words, as above
+            state.refusal = COST_REFUSAL[state.mode]
+        elif self.scope.dose_missing(state.standalone, [c.text for c in candidates],
+                                     [c.text for c in candidates if state.focus.get(c.source.id) == 1.0]):
             state.refusal = DOSE_REFUSAL[state.mode]
         state.timings["scope_ms"] = (time.perf_counter() - t) * 1000
         return state
@@ -177,6 +181,7 @@ class ExtractiveEngine:
                                                          lead=len(plan.lead) if plan else 0,
                                                          items=plan.items if plan else (),
                                                          doubt_first=bool(plan and plan.doubt_first))
+            answer.glossary = explain(answer, self.retriever.lexicon)
         answer.timings_ms = {**state.timings, "total_ms": _ms(state.t0)}
         if state.answerability is not None:
             answer.answerability = round(state.answerability, 3)

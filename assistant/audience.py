@@ -45,6 +45,12 @@ DOSE_REFUSAL = {
                  "do not contain.",
     "patient": "I'm sorry, my sources do not say what dose to use for this. Please ask your doctor or pharmacist.",
 }
+COST_REFUSAL = {
+    "clinician": "The sources in this knowledge base do not state costs, prices or insurance cover, so they cannot "
+                 "answer this.",
+    "patient": "I'm sorry, my sources do not say what this costs or what insurance pays. Your care team or your "
+               "insurer can tell you.",
+}
 FUTURE_REFUSAL = {
     "clinician": "The question asks about a time after the newest source in this knowledge base, so its sources "
                  "cannot answer it.",
@@ -115,3 +121,10 @@ def simplify(text: str, plain) -> str:
     parts = [q for part in parts for q in _clauses(part)]
     parts = [p[0].upper() + p[1:] for p in parts]
     return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)
+
+
+def explain(answer, lexicon) -> list[dict]:
+    """A patient answer's words that the glossary explains (none for clinicians)."""
+    if answer.mode != "patient":
+        return []
+    return [{"term": term, "definition": text} for term, text in lexicon.explained(s.text for s in answer.sentences)]

@@ -65,13 +65,14 @@ def card_html(answer: Answer, turn: int, shown: int | None = None) -> str:
     refs = {r.n: r for r in answer.references}
     budget = len(answer.sentences) if shown is None else shown
     parts = [understood_html(answer)]
+    explain = Terms(answer.glossary)
     for section in answer.sections:
         if budget <= 0:
             break
         items = []
         for sentence in section.sentences[:budget]:
             links = "".join(citation_link(turn, refs[n]) for n in sentence.citations if n in refs)
-            items.append(f"<li>{esc(sentence.text)} {links}</li>")
+            items.append(f"<li>{explain(sentence.text)} {links}</li>")
         budget -= len(items)
         whole = len(items) == len(section.sentences)
         note = f'<p class="note">{esc(section.note)}</p>' if section.note and whole else ""
@@ -79,9 +80,41 @@ def card_html(answer: Answer, turn: int, shown: int | None = None) -> str:
     if shown is not None and shown < len(answer.sentences):
         parts.append('<p class="streaming" aria-busy="true">…</p>')
     else:
+        parts.append(glossary_html(answer))
         parts.append(references_html(answer, turn))
         parts.append(f'<p class="disclaimer">{esc(answer.disclaimer)}</p>')
     return f'<div class="card" data-mode="{esc(answer.mode)}">{"".join(parts)}</div>'
+
+
+class Terms:
+    """A patient card's glossary words: the first time each appears, it shows its definition on hover or focus."""
+
+    def __init__(self, glossary: list[dict]):
+        self.definitions = {g["term"].lower(): g["definition"] for g in glossary}
+        terms = sorted(self.definitions, key=len, reverse=True)
+        self.pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t.rstrip("s")) + "s?" for t in terms)
+                                  + r")(?![\w-])", re.I) if terms else None
+        self.done: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        shown = esc(text)
+        return self.pattern.sub(self._mark, shown) if self.pattern else shown
+
+    def _mark(self, match: re.Match) -> str:
+        word = match.group(0)
+        term = next((t for t in self.definitions if re.fullmatch(re.escape(t.rstrip("s")) + "s?", word, re.I)), None)
+        if term is None or term in self.done:
+            return word
+        self.done.add(term)
+        return f'<abbr class="term" tabindex="0" title="{esc(self.definitions[term])}">{word}</abbr>'
+
+
+def glossary_html(answer: Answer) -> str:
+    """The words explained, as a list the reader can open (patients)."""
+    if not answer.glossary:
+        return ""
+    items = "".join(f"<dt>{esc(g['term'])}</dt><dd>{esc(g['definition'])}</dd>" for g in answer.glossary)
+    return f'<details class="glossary"><summary>Words explained</summary><dl>{items}</dl></details>'
 
 
 def references_html(answer: Answer, turn: int) -> str:
@@ -130,6 +163,10 @@ CSS = """
 .card.refused .refusal, .card.error p { font-weight: 600; }
 .card.error { border-left: 4px solid #dc2626; padding-left: .6em; }
 .card .streaming { opacity: .6; }
+.card abbr.term { text-decoration: underline dotted; cursor: help; }
+.card details.glossary { margin: .4em 0; font-size: .92em; }
+.card details.glossary dt { font-weight: 600; }
+.card details.glossary dd { margin: 0 0 .3em .8em; }
 .card .understood { font-size: .88em; opacity: .8; margin: 0 0 .3em; }
 #sources { max-height: 75vh; overflow-y: auto; overflow-x: hidden; }
 .sources .turn h4 { margin: .2em 0 .4em; }

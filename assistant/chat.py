@@ -7,9 +7,10 @@ engine asks its model first (`generate.py`) and falls back to this rule."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .lexicon import Lexicon
-from .text import content_terms
+from .text import content_terms, stem
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|is that|are they|does it|did it|what if)\b|"
@@ -20,13 +21,22 @@ _FOLLOW_UP = re.compile(
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*\b")  # SCOT, AHSCT, CAR-T, CARE-SSc, dcSSc
 
 
-def is_follow_up(question: str) -> bool:
+def leans(question: str) -> bool:
+    """It leans on the conversation outright: a pronoun, a leading 'and', or at most two words of its own."""
     return bool(_FOLLOW_UP.search(question)) or len(content_terms(question)) <= 2
 
 
-def topic_terms(text: str, lexicon: Lexicon) -> list[str]:
-    """The therapies, trials and conditions a question is about (names, and curated terms it contains)."""
+def is_follow_up(question: str) -> bool:
+    """It leans on the conversation, or names no topic of its own: at most four words and no name such as a
+    trial or therapy ('Were there any serious side effects?')."""
+    return leans(question) or (len(content_terms(question)) <= 4 and not _NAME.search(question))
+
+
+def topic_terms(text: str, lexicon: Lexicon, names: Collection[str] = ()) -> list[str]:
+    """The therapies, trials and conditions a question is about (names, words that name a source: `names`, as
+    stems, e.g. a first author's, and curated terms it contains)."""
     found = [m.group(0) for m in _NAME.finditer(text)]
+    found += [w for w in re.findall(r"[A-Za-z][\w-]+", text) if stem(w.lower()) in names]
     lowered = text.lower()
     for group in lexicon.synonyms:
         for term in group:
@@ -41,21 +51,24 @@ def topic_terms(text: str, lexicon: Lexicon) -> list[str]:
     return out
 
 
-def standalone(question: str, history: list[str], lexicon: Lexicon, max_terms: int = 12) -> str:
+def standalone(question: str, history: list[str], lexicon: Lexicon, max_terms: int = 12,
+               names: Collection[str] = ()) -> str:
     """The question with the topic of the conversation made explicit, or unchanged if it stands alone.
 
     Each earlier turn is resolved the same way, so a chain of follow-ups keeps its thread."""
     context = None
     for previous in history:
-        context = _resolve(previous, context, lexicon, max_terms)
-    return _resolve(question, context, lexicon, max_terms)
+        context = _resolve(previous, context, lexicon, max_terms, names)
+    return _resolve(question, context, lexicon, max_terms, names)
 
 
-def _resolve(question: str, context: str | None, lexicon: Lexicon, max_terms: int) -> str:
+def _resolve(question: str, context: str | None, lexicon: Lexicon, max_terms: int, names: Collection[str]) -> str:
     if not context or not is_follow_up(question):
         return question
     mine = {t.lower() for t in content_terms(question)}
-    names = [t for t in topic_terms(context, lexicon) if t.lower() not in mine]
-    words = [w for w in content_terms(context) if w not in mine and w not in {n.lower() for n in names}]
-    extra = list(dict.fromkeys([*names, *words]))[:max_terms]
+    topic = [t for t in topic_terms(context, lexicon, names) if t.lower() not in mine]
+    words = [w for w in content_terms(context) if w not in mine and w not in {n.lower() for n in topic}]
+    if not leans(question):  # it only names no topic: the conversation's topic, not all of its words
+        words = []
+    extra = list(dict.fromkeys([*topic, *words]))[:max_terms]
     return f"{question.rstrip()} (about: {', '.join(extra)})" if extra else question

@@ -24,7 +24,8 @@ MAX_WORDS = 4
 # single words ICD uses as names that say nothing about which condition: never a name on their own
 GENERIC = frozenset(stems("disease diseases disorder syndrome failure infection injury complication deficiency "
                           "lesion abnormality dysfunction insufficiency symptoms effects reaction adverse problems "
-                          "condition conditions state status history events event late long term"))
+                          "condition conditions state status history events event late long term change changes "
+                          "total findings finding"))
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
 from .answer import ExtractiveEngine, question_input
-from .audience import check_mode, prompt_text
+from .audience import check_mode, explain, prompt_text
 from .chat import is_follow_up
 from .config import Settings
 from .guard import Checked, Guard, SentenceStream, check_rewrite
@@ -219,6 +219,7 @@ class GenerativeEngine:
             return answer
         answer = self._extractive_answer(state, self.name, compose=False)
         answer.sections, answer.references = guard.compose(kept, state.mode)
+        answer.glossary = explain(answer, self.retriever.lexicon)
         if dropped:
             reasons = sorted({c.reason.split(":")[0].split(" (")[0] for c in checked if not c.kept})
             answer.message = (f"{dropped} of {len(checked)} generated sentences were removed "

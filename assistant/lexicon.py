@@ -22,6 +22,13 @@ def _pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)
 
 
+@lru_cache(maxsize=None)
+def _loose(term: str) -> re.Pattern:
+    """A glossary word in running text: any case (unless an abbreviation), a plural or singular 's' allowed."""
+    stem_ = term[:-1] if term.endswith("s") and not _is_abbreviation(term) else term
+    return re.compile(rf"(?<![\w-]){re.escape(stem_)}s?(?![\w-])", 0 if _is_abbreviation(term) else re.I)
+
+
 def _is_abbreviation(term: str) -> bool:
     return any(c.isupper() for c in term[1:]) or term.isupper()
 
@@ -32,6 +39,21 @@ class Lexicon:
     synonyms: list[list[str]] = field(default_factory=list)
     lay: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, list[str]] = field(default_factory=dict)  # condition -> other names (lay words...)
+    glossary: dict[str, str] = field(default_factory=dict)  # a word of plain answers -> its plain definition
+
+    def explained(self, texts) -> list[tuple[str, str]]:
+        """The glossary words the texts use, in the order they first appear (a longer term before a shorter one
+        it contains: 'stem cell transplant', not also 'stem cells' for the same words)."""
+        text = " ".join(texts)
+        found: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
+        for term in sorted(self.glossary, key=len, reverse=True):
+            for match in _loose(term).finditer(text):
+                if not any(a < match.end() and match.start() < b for a, b in taken):
+                    taken.append(match.span())
+                    found.append((match.start(), term))
+                    break
+        return [(term, self.glossary[term]) for _, term in sorted(found)]
 
     def conditions_in(self, text: str) -> list[str]:
         """The conditions of the curated list a text names, by their name or another of their names."""
@@ -112,5 +134,6 @@ def curated() -> dict:
 def load_lexicon(corpus_texts=(), learned: dict[str, str] | None = None) -> Lexicon:
     data = curated()
     lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
-                  dict(data.get("lay", {})), {k: list(v) for k, v in (data.get("conditions") or {}).items()})
+                  dict(data.get("lay", {})), {k: list(v) for k, v in (data.get("conditions") or {}).items()},
+                  dict(data.get("glossary") or {}))
     return lex.add(learned or {}).learn(corpus_texts)

@@ -25,7 +25,7 @@ _COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|en
                       r"which (is|one|works|of))\b", re.I)
 _YESNO = re.compile(r"^\s*(is|are|does|do|did|can|could|should|was|were|has|have|will|would|may)\b", re.I)
 _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|explain|summar\w*|who (should|qualif\w*|"
-                    r"is eligible|can|are)|eligib\w*|candidates?|risks|benefits|pros and cons|"
+                    r"is eligible|can|are)|which (patients|people) (should|qualify|can|are)|eligib\w*|candidates?|risks|benefits|pros and cons|"
                     r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
 # the statement types a question asks for (a question may ask for several); none: any answer type
 _WANTS = {
@@ -33,8 +33,8 @@ _WANTS = {
                           r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*)\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
-    "eligibility": re.compile(r"\b(who|eligib\w*|qualif\w*|candidates?|suitable|good fit|criteria|inclusion|"
-                              r"exclu\w*|select\w*)\b", re.I),
+    "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
+                              r"criteria|inclusion|exclu\w*|select\w*|considered for|take part|join)\b", re.I),
     "procedure": re.compile(r"\b(how is|how are|how do|procedure|steps?|regimens?|protocol|conditioning|"
                             r"mobili[sz]\w*|dose\w*|made|make|given|done|what (\w+ )?happens)\b", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
@@ -42,12 +42,13 @@ _WANTS = {
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
                              r"what does [\w -]+ mean|meaning|defin\w*|kind of|type of)|"
                              r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
-    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (patients|people)|"
+    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (studies|trials|patients|people)|"
                          r"follow-up|phase|testing|tested|being studied|under study|studying)\b", re.I),
 }
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
 FOCUSED_MARGIN = 0.6
+KIN = {"recommendation": ("eligibility",), "eligibility": ("recommendation",)}  # who should get it: both answer
 ASIDE_SHARE = 0.9  # a statement of a type not asked for, next to an answer of the type asked for
 LEAD_SHARE = 0.85  # the lead is of an asked-for type only when it is this relevant (of the best statement)
 SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
@@ -102,7 +103,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
     if plan.wants and plan.kind in ("narrow", "yesno") and plan.lead[0].type in plan.wants:
         # the question asked for a kind of statement and the lead is one: others only when as relevant
-        plan.body = [c for c in plan.body if c.type in plan.wants or c.score >= ASIDE_SHARE * best]
+        asked = plan.wants | {kin for w in plan.wants for kin in KIN.get(w, ())}
+        plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:

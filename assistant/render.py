@@ -26,6 +26,10 @@ def to_markdown(answer: Answer, passages: bool = False) -> str:
         if section.note:
             lines.append(f"_{section.note}_")
         lines.append("")
+    if answer.glossary:
+        lines.append("### Words explained")
+        lines += [f"- **{g['term']}**: {g['definition']}" for g in answer.glossary]
+        lines.append("")
     if answer.references:
         lines.append("### References")
         for ref in answer.references:

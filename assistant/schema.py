@@ -174,6 +174,7 @@ class Answer:
     message: str | None = None  # the refusal text, or a note to the reader
     answerability: float | None = None  # how well the best evidence matched (refusal below a threshold)
     scope: dict | None = None  # the parts of that score: coverage, dense, sentence
+    glossary: list[dict] = field(default_factory=list)  # patients: [{"term", "definition"}] of words it uses
 
     def to_dict(self) -> dict:
         return asdict(self)

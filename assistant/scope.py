@@ -22,10 +22,16 @@ from .lexicon import Lexicon
 from .schema import Hit
 from .text import stem, stems
 
-ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how (much|many (mg|milligrams?|tablets?|pills?)) )", re.I)
+# dosing intent: a dose word, or 'how much' of something given (not 'how much longer / better / more')
+ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how many (mg|milligrams?|tablets?|pills?)\b|how much (?!(longer|"
+                       r"better|worse|more|less|lower|higher|time|does|do|did|can|will|would|is|are|risk)\b))", re.I)
 DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?|cGy|Gy)(\s?/\s?(kg|m2|m²|day|week))?\b|"
                   r"\d[\d.,]*\s?x\s?10\^?\d+(\s[\w-]+){0,4}\s?/\s?kg|\d[\d.,]*\s?(million\s)?cells?\s?/\s?kg", re.I)  # cell doses
 DOSE_SHARE = 0.5
+# a question about money: answered only from a sentence that states an amount of money
+ASKS_COST = re.compile(r"\b(costs?|costing|price of|prices|pricing|charges?|charged|fees?|afford\w*|expensive|"
+                       r"cheap\w*|insurance|insurer|reimburs\w*|pay for|paid for|out of pocket)\b", re.I)
+MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(dollars|euros?|pounds|USD|EUR|GBP|CAD)\b", re.I)
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 # a question about events to come, which no source can report: when results will appear, what a future update will say
 FUTURE = re.compile(r"\bwhen will\b|\bwill there (?:ever )?be\b|\bin the (?:next|coming) (?:\w+ )?(?:years?|decades?|"
@@ -114,12 +120,19 @@ class Scope:
         later = [int(y) for y in YEAR.findall(question) if int(y) > max(newest, date.today().year)]
         return max(later) if later else None
 
-    def dose_missing(self, question: str, sentences: list[str]) -> bool:
+    def dose_missing(self, question: str, sentences: list[str], named: list[str] = ()) -> bool:
         """A question that asks for a dose is covered only by a sentence that states one and shares most of the
-        question's specific terms (the drug, the regimen): we never give a dose our sources do not state."""
+        question's specific terms (the drug, the regimen), or by a dose that a source the question names states
+        (`named`: "the cell dose in the Merkt case"): we never give a dose our sources do not state."""
         if not ASKS_DOSE.search(question):
             return False
-        return not any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences)
+        return not (any(DOSE.search(s) for s in named) or
+                    any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences))
+
+    @staticmethod
+    def cost_missing(question: str, sentences: list[str]) -> bool:
+        """A question about costs, prices or insurance is covered only by a sentence that states an amount."""
+        return bool(ASKS_COST.search(question)) and not any(MONEY.search(s) for s in sentences)
 
     def coverage(self, question: str, hits: list[Hit]) -> float:
         """The best share of the question's weighted terms that a single retrieved passage contains."""

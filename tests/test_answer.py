@@ -341,3 +341,31 @@ def test_the_public_runnable_takes_a_question_or_a_mapping(engine):
     for bad in ({"query": question}, {"question": question, "k": 3}, 42):
         with pytest.raises(QuestionError):
             engine.chain.invoke(bad)
+
+
+def test_a_question_about_how_much_longer_or_better_is_not_a_dose_question():
+    from assistant.scope import ASKS_DOSE
+
+    assert not ASKS_DOSE.search("how much longer do people live after a stem cell transplant?")
+    assert not ASKS_DOSE.search("How much better is the transplant than cyclophosphamide?")
+    assert ASKS_DOSE.search("How much cyclophosphamide is given before the graft?")
+    assert ASKS_DOSE.search("What dose of ATG was used?")
+
+
+def test_a_follow_up_that_names_no_topic_borrows_the_conversation_s_including_an_author(engine):
+    from assistant.chat import standalone
+
+    lexicon, names = engine.retriever.lexicon, engine.store.loaded.named_by
+    first = "What did the Example trial of AHSCT find?"
+    resolved = standalone("Were there any serious side effects?", [first], lexicon, names=names)
+    assert "AHSCT" in resolved and "Example" in resolved  # the trial's name, and the first author's
+    alone = "What is the mortality of AHSCT in systemic sclerosis?"  # names its own topic: unchanged
+    assert standalone(alone, [first], lexicon, names=names) == alone
+
+
+def test_a_question_about_costs_is_declined_unless_a_source_states_an_amount(engine):
+    answer = engine.answer("How much does autologous stem cell transplantation for scleroderma cost?")
+    assert answer.refused and "cost" in answer.message
+    assert engine.scope.cost_missing("Does insurance pay for the transplant?", ["The transplant is safe."])
+    assert not engine.scope.cost_missing("Does insurance pay for it?", ["The transplant cost $120,000 in 2019."])
+    assert not engine.scope.cost_missing("Did the transplant arm pay a price in early deaths?", [])  # an idiom

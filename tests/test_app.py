@@ -323,3 +323,24 @@ def test_a_running_engine_sees_sources_added_and_removed_by_another_process(tmp_
     assert not found.refused and "12 points" in " ".join(s.text for s in found.sentences)
     writer.remove("the-quuxtrial")
     assert all(r.source_id != "the-quuxtrial" for r in running.answer(question).references)
+
+
+def test_patient_card_explains_glossary_words_on_hover_and_in_a_list(engine):
+    from assistant.cards import card_html
+
+    answer = engine.answer("What were the results of AHSCT in the fixture trial?", mode="patient")
+    terms = {g["term"] for g in answer.glossary}
+    assert "stem cell transplant" in terms  # the patient words of the answer that the glossary explains
+    card = card_html(answer, 1)
+    assert card.count('<abbr class="term"') == len(terms)  # each marked once, where it first appears
+    assert '<details class="glossary"><summary>Words explained</summary>' in card
+    assert engine.answer("What were the results of AHSCT in the fixture trial?").glossary == []  # clinicians
+
+
+def test_glossary_markup_escapes_text_and_definitions():
+    from assistant.cards import Terms
+
+    mark = Terms([{"term": "ATG", "definition": 'A drug "that" <removes> T cells.'}])
+    out = mark("<b>ATG</b> and ATG again")
+    assert out.startswith("&lt;b&gt;<abbr") and 'title="A drug &quot;that&quot; &lt;removes&gt; T cells."' in out
+    assert out.count("<abbr") == 1 and out.endswith("and ATG again")
