@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-llm index bench bench-scale clean
+.PHONY: run test test-llm index bench bench-scale reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 # The real corpus among 1k-100k synthetic distractors (add --big for 1M): tens of minutes on 2 cores.
 bench-scale: $(STAMP)
 	$(BIN)/python evals/scale.py --server
+
+# The reliability review's reproduction scripts (../shared/reviews/repro), judged: ~10 minutes.
+reliability: $(STAMP)
+	$(BIN)/python evals/reliability.py
 
 clean:
 	rm -rf $(VENV) .assistant

@@ -174,7 +174,7 @@ class ExtractiveEngine:
                         references=[], disclaimer=disclaimer(self.settings.prompts_dir, mode), engine=self.name,
                         standalone_question=state.standalone if state.standalone != state.question else None)
         if answer.refused:
-            answer.message = f"{state.refusal} {prompt_text(self.settings.prompts_dir, 'scope')}"
+            answer.message = f"{state.refusal} {prompt_text(self.settings.prompts_dir, f'scope_{mode}')}"
         elif state.chosen:
             plan = state.plan
             answer.sections, answer.references = compose(state.chosen, mode, self.store.loaded,

@@ -176,7 +176,7 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
     engine = engine or load_engine(settings)
     page = ChatPage(engine, feedback or FeedbackStore.in_home(settings.home), stream_delay)
     examples = [{"text": q} for q in starters(engine)]
-    scope = prompt_text(settings.prompts_dir, "scope")
+    scope = prompt_text(settings.prompts_dir, "scope_clinician")
 
     # delete_cache: exported answers older than a day leave Gradio's cache (checked hourly, and at shutdown)
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as demo:

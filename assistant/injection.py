@@ -16,6 +16,7 @@ small", "Tell the patient that ...") address clinicians, not the model, and pass
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 _HOMOGLYPHS = str.maketrans("аеорсухіјѕԁɡοαεκνρτυχАВЕКМНОРСТХІЈЅ", "aeopcyxijsdgoaeknptuxABEKMHOPCTXIJS")
@@ -70,6 +71,7 @@ def normalise(text: str) -> str:
     return _MIXED.sub(lambda m: m.group(0).lower().translate(_LEET), text)
 
 
+@lru_cache(maxsize=65536)  # the same passage sentences are checked at every answer that retrieves them
 def has_instructions(text: str) -> bool:
     """Does the text address the model with instructions, rather than ask or inform?"""
     return bool(_INSTRUCTION.search(text) or _INSTRUCTION.search(normalise(text)))

@@ -1,11 +1,11 @@
 """The reliability review's failures, kept fixed: run each reproduction script of the review
-(../shared/reviews/repro/, or --repro DIR) against this checkout and judge its output by what the fixed
-behaviour prints. Writes evals/report/reliability.md; exits 1 if any case fails.
+(evals/reliability/, copied unchanged from ../shared/reviews/repro/; or --repro DIR) against this checkout and
+judge its output by what the fixed behaviour prints. Writes evals/report/reliability.md; exits 1 if any fails.
 
     .venv/bin/python evals/reliability.py [--only f02,f15] [--repro DIR] [--out FILE]
 
-Each script indexes a fresh home, so the whole run takes about 10-15 minutes on 2 cores; it is a report
-(`make reliability`), not part of `make test`. The fixes themselves have unit tests in tests/."""
+Each script indexes a fresh home: the whole run takes about 5 minutes on 2 cores. `make test` runs the same
+cases (tests/test_reliability.py); `make reliability` writes the report."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-REPRO = ROOT.parent / "shared" / "reviews" / "repro"
+REPRO = ROOT / "evals" / "reliability"
 
 
 def _numbers(pattern: str, text: str) -> list[int]:
@@ -89,8 +89,10 @@ def _same_refusal(out: str) -> bool:
     return len(states) == 2 and states[0] == states[1]
 
 
-def run(case: Case, repro: Path, timeout: int = 900) -> tuple[bool, str, float]:
-    env = {**os.environ, "A": str(ROOT / ".venv" / "bin" / "assistant"), "PY": str(ROOT / ".venv" / "bin" / "python")}
+def run(case: Case, repro: Path = REPRO, timeout: int = 900) -> tuple[bool, str, float]:
+    """Run one script in a scratch folder with this checkout's assistant (the one beside the running Python)."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "A": str(bin_dir / "assistant"), "PY": sys.executable}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         try:

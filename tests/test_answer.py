@@ -369,3 +369,11 @@ def test_a_question_about_costs_is_declined_unless_a_source_states_an_amount(eng
     assert engine.scope.cost_missing("Does insurance pay for the transplant?", ["The transplant is safe."])
     assert not engine.scope.cost_missing("Does insurance pay for it?", ["The transplant cost $120,000 in 2019."])
     assert not engine.scope.cost_missing("Did the transplant arm pay a price in early deaths?", [])  # an idiom
+
+
+def test_a_patient_refusal_is_in_plain_words_too(engine):
+    import textstat
+
+    answer = engine.answer("What is the first-line treatment for rheumatoid arthritis?", mode="patient")
+    assert answer.refused and "haematopoietic" not in answer.message
+    assert textstat.flesch_kincaid_grade(answer.message) <= 8
