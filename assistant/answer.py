@@ -30,7 +30,7 @@ from .index import Store
 from .injection import has_instructions
 from .plan import make_plan, question_kind
 from .retrieve import HybridRetriever, where_filter
-from .schema import Answer, AnswerState, Candidate, Hit
+from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
 from .select import focus, for_patients, readable, score
 from .text import content_terms, stem, stems
@@ -157,8 +157,8 @@ class ExtractiveEngine:
         if state.mode == "patient":
             candidates = [readable(c, self.simplify) for c in candidates]
         comparison = question_kind(state.standalone) == "comparison"
-        items = compared_items(state.standalone, self.store.loaded) if comparison else []
-        state.plan = make_plan(state.standalone, candidates, state.focus, items, state.said)
+        items = compared_items(state.standalone, self.store.loaded, self.retriever.lexicon) if comparison else []
+        state.plan = make_plan(state.standalone, candidates, state.focus, items, state.said, self.retriever.lexicon)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})
@@ -197,9 +197,11 @@ class ExtractiveEngine:
         comparison names, or, for a broad question, the whole of the syntheses found (their slots)."""
         loaded = self.store.loaded
         kind = question_kind(state.standalone)
-        items = compared_items(state.standalone, loaded) if kind == "comparison" else []
-        if len(items) >= 2:
-            return state.hits + named_passages({sid for _, sids in items for sid in sids}, state.hits, loaded)
+        items = compared_items(state.standalone, loaded, self.retriever.lexicon) if kind == "comparison" else []
+        if len(items) >= 2:  # every trial compared, retrieved or not; for interventions, our syntheses
+            sources = {sid for item in items for sid in item.sources} or {
+                sid for sid, src in loaded.sources.items() if src.kind == "synthesis"}
+            return state.hits + named_passages(sources, state.hits, loaded)
         if kind == "broad":
             syntheses = {h.source.id for h in state.hits if h.source.kind == "synthesis"}
             return state.hits + named_passages(syntheses, state.hits, loaded)
@@ -275,16 +277,21 @@ def technical_passages(hits: list[Hit], store: Store) -> list[Hit]:
     return _passages_of(hits, store, "clinician", keep=True)
 
 
-def compared_items(question: str, loaded) -> list[tuple[str, set[str]]]:
-    """What a comparison compares: each name the question uses for sources ('ASTIS', 'SCOT'), in its order,
-    with the sources it names (syntheses left out)."""
+def compared_items(question: str, loaded, lexicon=None) -> list[Item]:
+    """What a comparison compares: each name the question uses for sources ('ASTIS', 'SCOT'), in its order, with
+    the sources it names (syntheses left out); when it names no source, the interventions it names ('HSCT, MSCs or
+    CAR-T')."""
     out, seen = [], set()
     for word in re.findall(r"[\w-]+", question):
         term = stem(word.lower())
         sids = {sid for sid in loaded.named_by.get(term, set()) if loaded.sources[sid].kind != "synthesis"}
         if sids and term not in seen:
             seen.add(term)
-            out.append((word, sids))
+            out.append(Item(word, frozenset(sids)))
+    if not out and lexicon is not None:  # a question that names a source is about that source
+        named = lexicon.interventions_in(question)
+        if len(named) >= 2:
+            return [Item(name, terms=tuple(lexicon.interventions[name])) for name, _ in named]
     return out
 
 

@@ -40,6 +40,16 @@ class Lexicon:
     lay: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, list[str]] = field(default_factory=dict)  # condition -> other names (lay words...)
     glossary: dict[str, str] = field(default_factory=dict)  # a word of plain answers -> its plain definition
+    interventions: dict[str, list[str]] = field(default_factory=dict)  # what a comparison may compare -> its words
+
+    def interventions_in(self, text: str) -> list[tuple[str, int]]:
+        """The interventions a text names, each with where it first names it, in that order."""
+        found = []
+        for name, words in self.interventions.items():
+            starts = [m.start() for w in words for m in [_pattern(w).search(text)] if m]
+            if starts:
+                found.append((name, min(starts)))
+        return sorted(found, key=lambda f: f[1])
 
     def explained(self, texts) -> list[tuple[str, str]]:
         """The glossary words the texts use, in the order they first appear (a longer term before a shorter one
@@ -135,5 +145,5 @@ def load_lexicon(corpus_texts=(), learned: dict[str, str] | None = None) -> Lexi
     data = curated()
     lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
                   dict(data.get("lay", {})), {k: list(v) for k, v in (data.get("conditions") or {}).items()},
-                  dict(data.get("glossary") or {}))
+                  dict(data.get("glossary") or {}), {k: list(v) for k, v in (data.get("interventions") or {}).items()})
     return lex.add(learned or {}).learn(corpus_texts)

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Plan
+from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .select import redundant, select
 from .text import numbers
 
@@ -35,8 +35,9 @@ _WANTS = {
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
                               r"criteria|inclusion|exclu\w*|select\w*|considered for|take part|join)\b", re.I),
-    "procedure": re.compile(r"\b(how is|how are|how do|procedure|steps?|regimens?|protocol|conditioning|"
-                            r"mobili[sz]\w*|dose\w*|made|make|given|done|what (\w+ )?happens)\b", re.I),
+    "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|made|make|"
+                            r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
+                            r"you|doctors)\b)", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
@@ -55,7 +56,7 @@ SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary 
 
 
 def question_kind(question: str) -> str:
-    if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with)\b", question, re.I)):
+    if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with|than)\b", question, re.I)):
         return "comparison"
     if _BROAD.search(question):
         return "broad"
@@ -69,9 +70,9 @@ def wanted_types(question: str) -> set[str]:
 
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
-              items: list[tuple[str, set[str]]] = (), said: frozenset[str] | set[str] = frozenset()) -> Plan:
-    """Choose the statements of the answer and their order. `items`: what a comparison compares, each a name
-    and the sources it names; `said`: statements the previous answer of the conversation gave (not repeated
+              items: list[Item] = (), said: frozenset[str] | set[str] = frozenset(), lexicon=None) -> Plan:
+    """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
+    sources they name, interventions by their words, which `lexicon` finds in a statement); `said`: statements the previous answer of the conversation gave (not repeated
     as supporting sentences)."""
     plan = Plan(question_kind(question), wanted_types(question))
     typed = [_weigh(c, plan.wants) for c in candidates]
@@ -83,7 +84,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     if plan.kind == "comparison" and len(items) >= 2:
         lead = _bottom_line(answering, best, 0.7, wants=plan.wants)
         plan.lead = [lead] if lead else []
-        plan.items = [(name, _per_item(sids, answering, plan.wants)) for name, sids in items]
+        rest = [c for c in answering if all(c is not lead for lead in plan.lead)]  # the lead is not repeated
+        plan.items = [(item.name, _per_item(item, rest, plan.wants, items, lexicon)) for item in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
@@ -171,16 +173,25 @@ def _slots(chosen: list[Candidate], answering: list[Candidate], best: float, sha
 
 
 SAME_ITEM = 0.9  # two statements of one item this close in meaning, with no figure of their own, say one thing
-ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for each item, unless it asks for more
+ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for each trial, unless it asks for more
+INTERVENTION_FIELDS = ("background", "finding", "safety")  # ... and for each intervention: what it is, does, risks
 
 
-def _per_item(sources: set[str], answering: list[Candidate], wants: set[str] = frozenset()) -> list[Candidate]:
+def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozenset(), items: list[Item] = (),
+              lexicon=None) -> list[Candidate]:
     """One item of a comparison: the best statement of each kind the question asks for (two when it asks for one
-    kind), else its design, result and safety, from the sources that name it (a trial's own report before a
-    follow-up or a review); none when the sources say nothing on it."""
-    own = sorted((c for c in answering if c.source.id in sources and c.source.kind != "synthesis"),
-                 key=lambda c: c.score, reverse=True)
-    fields = [kind for kind in STATEMENT_TYPES if kind in wants] or list(ITEM_FIELDS)
+    kind), else its design, result and safety (a trial: from the sources that name it, its own report before a
+    follow-up or a review) or what it is, what it does and its risks (an intervention: from the statements that
+    name it first, our syntheses before single studies, a seed's last); none when the sources say nothing on it."""
+    if item.sources:
+        own = [c for c in answering if c.source.id in item.sources and c.source.kind != "synthesis"]
+        rank = lambda c: -c.score  # noqa: E731
+    else:
+        own = [c for c in answering if lexicon is not None and _first_named(c, items, lexicon) == item.name]
+        rank = lambda c: (c.source.kind != "synthesis", c.source.kind == "education", -c.score)  # noqa: E731
+    own.sort(key=rank)
+    fields = [kind for kind in STATEMENT_TYPES if kind in wants] or list(ITEM_FIELDS if item.sources
+                                                                           else INTERVENTION_FIELDS)
     each = 2 if len(fields) == 1 else 1
     picked: list[Candidate] = []
     for kind in fields:  # a trial reported twice (an abstract, then the paper) says the same thing once
@@ -188,6 +199,16 @@ def _per_item(sources: set[str], answering: list[Candidate], wants: set[str] = f
             if sum(p.type == kind for p in picked) < each and not any(redundant(cand, p, SAME_ITEM) for p in picked):
                 picked.append(cand)
     return picked or own[:1]
+
+
+def _first_named(cand: Candidate, items: list[Item], lexicon) -> str | None:
+    """The compared intervention a statement names first (in its own words or its plain twin's)."""
+    wanted = {i.name for i in items}
+    for text in (cand.text, cand.statement.plain if cand.statement else None):
+        named = [name for name, _ in lexicon.interventions_in(text or "") if name in wanted]
+        if named:
+            return named[0]
+    return None
 
 
 def _primary_first(chosen: list[Candidate], pool: list[Candidate], focused: dict[str, float] | None) -> list[Candidate]:

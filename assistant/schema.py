@@ -225,6 +225,16 @@ class Plan:
         return self.lead + self.body + self.unconfirmed
 
 
+@dataclass(frozen=True)
+class Item:
+    """One thing a comparison compares: a trial or another source, by name (`sources`: the sources it names), or
+    an intervention, by the words that name it (`terms`: 'MSCs' -> MSC, mesenchymal, ...)."""
+
+    name: str
+    sources: frozenset[str] = frozenset()
+    terms: tuple[str, ...] = ()
+
+
 @dataclass
 class AnswerState:
     """One question on its way through the pipeline (rewrite -> retrieve -> scope -> plan -> write -> compose).

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant.plan import make_plan
-from assistant.schema import Passage, Source, Statement
+from assistant.schema import Item, Passage, Source, Statement
 from assistant.schema import Candidate
 
 _AXES = iter(range(64))
@@ -78,9 +78,10 @@ def test_a_question_about_an_unconfirmed_claim_opens_with_it_labelled():
 def test_a_comparison_gives_each_item_what_the_question_asks_for():
     a = [cand("a", t, s) for t, s in (("design", 0.7), ("finding", 0.65), ("procedure", 0.5))]
     b = [cand("b", t, s) for t, s in (("design", 0.69), ("safety", 0.6), ("procedure", 0.45))]
-    plan = make_plan("How did the regimens differ between A and B?", a + b, items=[("A", {"a"}), ("B", {"b"})])
+    items = [Item("A", frozenset({"a"})), Item("B", frozenset({"b"}))]
+    plan = make_plan("How did the regimens differ between A and B?", a + b, items=items)
     assert [(name, ids(cands)) for name, cands in plan.items] == [("A", ["a#procedure"]), ("B", ["b#procedure"])]
-    plan = make_plan("Compare A and B.", a + b, items=[("A", {"a"}), ("B", {"b"})])
+    plan = make_plan("Compare A and B.", a + b, items=items)
     assert [ids(cands) for _, cands in plan.items] == [["a#design", "a#finding"], ["b#design", "b#safety"]]
 
 
@@ -99,7 +100,8 @@ def test_a_comparison_item_never_says_the_same_thing_twice():
     abstract.vec = paper.vec
     other = cand("scot", "procedure", 0.5)
     plan = make_plan("How did the regimens differ between ASTIS and SCOT?", [paper, abstract, other],
-                     items=[("ASTIS", {"astis-paper", "astis-abstract"}), ("SCOT", {"scot"})])
+                     items=[Item("ASTIS", frozenset({"astis-paper", "astis-abstract"})),
+                            Item("SCOT", frozenset({"scot"}))])
     assert [ids(cands) for _, cands in plan.items] == [["astis-paper#procedure"], ["scot#procedure"]]
 
 
@@ -116,3 +118,21 @@ def test_patients_get_the_statements_of_the_clinician_answer_in_plain_words(engi
     for sentence in patient.sentences:
         statement = loaded.statement(sentence.statement)[1]
         assert sentence.text == (statement.plain or sentence.text)
+
+
+def test_a_comparison_of_interventions_gives_each_the_statements_that_name_it_first():
+    """'Is CAR-T safer than a transplant?': CAR-T's risks and the transplant's, each under its own name."""
+    from assistant.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    items = [Item("CAR-T", terms=tuple(lexicon.interventions["CAR-T"])),
+             Item("HSCT", terms=tuple(lexicon.interventions["HSCT"]))]
+    crs = cand("cart-crs", "safety", 0.6, text="Cytokine release syndrome after CAR T cells has been grade 1-2 so far.")
+    trm = cand("hsct-trm", "safety", 0.55, text="HSCT carries treatment-related mortality of 3-10% in the trials.")
+    both = cand("hsct-vs", "safety", 0.58, text="HSCT has more early deaths than CAR T cells in these small reports.")
+    what = cand("cart-what", "background", 0.7, text="CAR T cells are engineered T cells that target CD19 in SSc.")
+    plan = make_plan("Is CAR-T safer than a stem cell transplant?", [crs, trm, both, what], items=items,
+                     lexicon=lexicon)
+    assert plan.kind == "comparison"
+    got = {name: ids(cands) for name, cands in plan.items}
+    assert got == {"CAR-T": ["cart-crs#safety"], "HSCT": ["hsct-vs#safety", "hsct-trm#safety"]}
