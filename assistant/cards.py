@@ -72,7 +72,8 @@ def card_html(answer: Answer, turn: int, shown: int | None = None) -> str:
         items = []
         for sentence in section.sentences[:budget]:
             links = "".join(citation_link(turn, refs[n]) for n in sentence.citations if n in refs)
-            items.append(f"<li>{explain(sentence.text)} {links}</li>")
+            note = f' <span class="caveat">Note: {esc(sentence.caveat)}</span>' if sentence.caveat else ""
+            items.append(f"<li>{explain(sentence.text)} {links}{note}</li>")
         budget -= len(items)
         whole = len(items) == len(section.sentences)
         note = f'<p class="note">{esc(section.note)}</p>' if section.note and whole else ""
@@ -163,6 +164,7 @@ CSS = """
 .card.refused .refusal, .card.error p { font-weight: 600; }
 .card.error { border-left: 4px solid #dc2626; padding-left: .6em; }
 .card .streaming { opacity: .6; }
+.card .caveat { display: block; font-size: .88em; font-style: italic; opacity: .85; }
 .card abbr.term { text-decoration: underline dotted; cursor: help; }
 .card details.glossary { margin: .4em 0; font-size: .92em; }
 .card details.glossary dt { font-weight: 600; }

@@ -22,7 +22,10 @@ def to_markdown(answer: Answer, passages: bool = False) -> str:
         lines += [answer.message or "", ""]
     for section in answer.sections:
         lines.append(f"### {section.title}")
-        lines += [f"- {s.text} {cite(s.citations)}".rstrip() for s in section.sentences]
+        for s in section.sentences:
+            lines.append(f"- {s.text} {cite(s.citations)}".rstrip())
+            if s.caveat:  # our note on that statement, next to it, never as a finding
+                lines.append(f"  - *Note: {s.caveat}*")
         if section.note:
             lines.append(f"_{section.note}_")
         lines.append("")

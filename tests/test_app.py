@@ -344,3 +344,14 @@ def test_glossary_markup_escapes_text_and_definitions():
     out = mark("<b>ATG</b> and ATG again")
     assert out.startswith("&lt;b&gt;<abbr") and 'title="A drug &quot;that&quot; &lt;removes&gt; T cells."' in out
     assert out.count("<abbr") == 1 and out.endswith("and ATG again")
+
+
+def test_a_caveat_is_shown_next_to_its_statement_escaped():
+    from assistant.render import to_markdown
+
+    answer = synthetic()
+    answer.sections[0].sentences[0].caveat = 'The studies target CD19 <not "scleroderma antigens">.'
+    card, text = card_html(answer, 1), to_markdown(answer)
+    assert '<span class="caveat">Note: The studies target CD19 &lt;not &quot;scleroderma antigens&quot;&gt;.</span>' in card
+    assert card.count('class="caveat"') == 1  # only the statement that has one
+    assert "  - *Note: The studies target CD19" in text
