@@ -156,9 +156,8 @@ class ExtractiveEngine:
         candidates = state.candidates
         if state.mode == "patient":
             candidates = [readable(c, self.simplify) for c in candidates]
-        comparison = question_kind(state.standalone) == "comparison"
-        items = compared_items(state.standalone, self.store.loaded, self.retriever.lexicon) if comparison else []
-        state.plan = make_plan(state.standalone, candidates, state.focus, items, state.said, self.retriever.lexicon)
+        state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said,
+                               self.retriever.lexicon)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})
@@ -197,9 +196,11 @@ class ExtractiveEngine:
         comparison names, or, for a broad question, the whole of the syntheses found (their slots)."""
         loaded = self.store.loaded
         kind = question_kind(state.standalone)
-        items = compared_items(state.standalone, loaded, self.retriever.lexicon) if kind == "comparison" else []
-        if len(items) >= 2:  # every trial compared, retrieved or not; for interventions, our syntheses
-            sources = {sid for item in items for sid in item.sources} or {
+        if kind == "comparison":
+            found = compared_items(state.standalone, loaded, self.retriever.lexicon)
+            state.items = found if len(found) >= 2 else []
+        if state.items:  # every trial compared, retrieved or not; for interventions, our syntheses
+            sources = {sid for item in state.items for sid in item.sources} or {
                 sid for sid, src in loaded.sources.items() if src.kind == "synthesis"}
             return state.hits + named_passages(sources, state.hits, loaded)
         if kind == "broad":

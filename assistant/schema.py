@@ -256,6 +256,7 @@ class AnswerState:
     hits: list[Hit] = field(default_factory=list)  # what is answered from (patients: the technical passages)
     # scope
     focus: dict[str, float] = field(default_factory=dict)  # sources the question names
+    items: list[Item] = field(default_factory=list)  # what a comparison compares (two or more), else none
     candidates: list[Candidate] = field(default_factory=list)  # the statements of those passages, scored
     scope: dict | None = None  # the parts of the answerability score
     answerability: float | None = None
