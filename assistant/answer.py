@@ -156,8 +156,7 @@ class ExtractiveEngine:
         candidates = state.candidates
         if state.mode == "patient":
             candidates = [readable(c, self.simplify) for c in candidates]
-        state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said,
-                               self.retriever.lexicon)
+        state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})

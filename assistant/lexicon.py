@@ -44,11 +44,7 @@ class Lexicon:
 
     def interventions_in(self, text: str) -> list[tuple[str, int]]:
         """The interventions a text names, each with where it first names it, in that order."""
-        found = []
-        for name, words in self.interventions.items():
-            starts = [m.start() for w in words for m in [_pattern(w).search(text)] if m]
-            if starts:
-                found.append((name, min(starts)))
+        found = [(name, at) for name, words in self.interventions.items() if (at := first_at(text, words)) is not None]
         return sorted(found, key=lambda f: f[1])
 
     def explained(self, texts) -> list[tuple[str, str]]:
@@ -120,6 +116,11 @@ class Lexicon:
         for term in sorted(self.lay, key=len, reverse=True):
             text = _pattern(term).sub(self.lay[term], text)
         return text
+
+
+def first_at(text: str, terms) -> int | None:
+    """Where a text first uses any of the terms (whole words; abbreviations by their case), or None."""
+    return min((m.start() for t in terms if (m := _pattern(t).search(text))), default=None)
 
 
 def learn_abbreviations(texts) -> dict[str, str]:

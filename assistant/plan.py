@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
+from .lexicon import first_at
 from .select import redundant, select
 from .text import numbers
 
@@ -70,10 +71,10 @@ def wanted_types(question: str) -> set[str]:
 
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
-              items: list[Item] = (), said: frozenset[str] | set[str] = frozenset(), lexicon=None) -> Plan:
+              items: list[Item] = (), said: frozenset[str] | set[str] = frozenset()) -> Plan:
     """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
-    sources they name, interventions by their words, which `lexicon` finds in a statement); `said`: statements the previous answer of the conversation gave (not repeated
-    as supporting sentences)."""
+    sources they name, interventions by the words that name them); `said`: statements the previous answer of the
+    conversation gave (not repeated as supporting sentences)."""
     plan = Plan(question_kind(question), wanted_types(question))
     typed = [_weigh(c, plan.wants) for c in candidates]
     answering = [c for c in typed if c.type in ANSWER_TYPES]
@@ -85,7 +86,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         lead = _bottom_line(answering, best, 0.7, wants=plan.wants)
         plan.lead = [lead] if lead else []
         rest = [c for c in answering if all(c is not lead for lead in plan.lead)]  # the lead is not repeated
-        plan.items = [(item.name, _per_item(item, rest, plan.wants, items, lexicon)) for item in items]
+        plan.items = [(item.name, _per_item(item, rest, plan.wants, items)) for item in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
@@ -126,7 +127,7 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
     voices = [c for c in voices if c.source.kind != "education" and c.score >= LEAD_SHARE * top] or voices
     best = max(c.score for c in voices)
     fits = [c for c in voices if c.type in wants and c.score >= LEAD_SHARE * best] or voices
-    lead = max(fits, key=lambda c: c.score - (LEANING if _LEANS.search(c.text) else 0.0))
+    lead = max(fits, key=_standing)
     return [lead], [c for c in chosen if c is not lead]
 
 
@@ -134,6 +135,11 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
 # one nearly as relevant stands on its own.
 _LEANS = re.compile(r"\b(also|too|as well|in addition|additionally|furthermore|moreover|however|likewise)\b", re.I)
 LEANING = 0.03
+
+
+def _standing(cand: Candidate) -> float:
+    """A statement's score as an opening sentence: a little less when it leans on another."""
+    return cand.score - (LEANING if _LEANS.search(cand.text) else 0.0)
 
 
 def _weigh(cand: Candidate, wants: set[str]) -> Candidate:
@@ -148,7 +154,7 @@ def _bottom_line(answering: list[Candidate], best: float, share: float = 0.8,
     about as relevant as the best statement."""
     syntheses = [c for c in answering if c.source.kind == "synthesis"]
     syntheses = [c for c in syntheses if c.type in wants] or syntheses
-    top = max(syntheses, key=lambda c: c.score - (LEANING if _LEANS.search(c.text) else 0.0), default=None)
+    top = max(syntheses, key=_standing, default=None)
     return top if top is not None and top.score >= share * best else None
 
 
@@ -177,8 +183,8 @@ ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for eac
 INTERVENTION_FIELDS = ("background", "finding", "safety")  # ... and for each intervention: what it is, does, risks
 
 
-def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozenset(), items: list[Item] = (),
-              lexicon=None) -> list[Candidate]:
+def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozenset(),
+              items: list[Item] = ()) -> list[Candidate]:
     """One item of a comparison: the best statement of each kind the question asks for (two when it asks for one
     kind), else its design, result and safety (a trial: from the sources that name it, its own report before a
     follow-up or a review) or what it is, what it does and its risks (an intervention: from the statements that
@@ -187,7 +193,7 @@ def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozense
         own = [c for c in answering if c.source.id in item.sources and c.source.kind != "synthesis"]
         rank = lambda c: -c.score  # noqa: E731
     else:
-        own = [c for c in answering if lexicon is not None and _first_named(c, items, lexicon) == item.name]
+        own = [c for c in answering if _first_named(c, items) == item.name]
         rank = lambda c: (c.source.kind != "synthesis", c.source.kind == "education", -c.score)  # noqa: E731
     own.sort(key=rank)
     fields = [kind for kind in STATEMENT_TYPES if kind in wants] or list(ITEM_FIELDS if item.sources
@@ -201,13 +207,12 @@ def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozense
     return picked or own[:1]
 
 
-def _first_named(cand: Candidate, items: list[Item], lexicon) -> str | None:
-    """The compared intervention a statement names first (in its own words or its plain twin's)."""
-    wanted = {i.name for i in items}
+def _first_named(cand: Candidate, items: list[Item]) -> str | None:
+    """The compared intervention a statement names first (in its own words, else its plain twin's)."""
     for text in (cand.text, cand.statement.plain if cand.statement else None):
-        named = [name for name, _ in lexicon.interventions_in(text or "") if name in wanted]
+        named = [(at, item.name) for item in items if (at := first_at(text or "", item.terms)) is not None]
         if named:
-            return named[0]
+            return min(named)[1]
     return None
 
 

@@ -131,8 +131,7 @@ def test_a_comparison_of_interventions_gives_each_the_statements_that_name_it_fi
     trm = cand("hsct-trm", "safety", 0.55, text="HSCT carries treatment-related mortality of 3-10% in the trials.")
     both = cand("hsct-vs", "safety", 0.58, text="HSCT has more early deaths than CAR T cells in these small reports.")
     what = cand("cart-what", "background", 0.7, text="CAR T cells are engineered T cells that target CD19 in SSc.")
-    plan = make_plan("Is CAR-T safer than a stem cell transplant?", [crs, trm, both, what], items=items,
-                     lexicon=lexicon)
+    plan = make_plan("Is CAR-T safer than a stem cell transplant?", [crs, trm, both, what], items=items)
     assert plan.kind == "comparison"
     got = {name: ids(cands) for name, cands in plan.items}
     assert got == {"CAR-T": ["cart-crs#safety"], "HSCT": ["hsct-vs#safety", "hsct-trm#safety"]}
