@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	# torch first, pinned: the CPU build on disk (a plain `torch` pulls a multi-GB CUDA build)
-	$(BIN)/pip install -q torch==2.13.0 setuptools==80.10.2
+	# No torch: the default embeddings run on onnxruntime (`.[torch]` is optional; install torch==2.13.0 first)
+	$(BIN)/pip install -q setuptools==80.10.2
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 

@@ -21,10 +21,18 @@ def _fail(message: str, code: int = 1):
 @click.option("--home", type=click.Path(file_okay=False), help="Where the embedded index lives [ASSISTANT_HOME, .assistant/].")
 @click.option("--corpus", type=click.Path(file_okay=False), help="Folder of corpus notes [ASSISTANT_CORPUS, corpus/].")
 @click.option("--chroma-url", help="Use a Chroma server instead of the embedded store [ASSISTANT_CHROMA_URL].")
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logs, other packages' included [ASSISTANT_LOG_LEVEL=DEBUG].")
+@click.option("-q", "--quiet", is_flag=True, help="Show errors only [ASSISTANT_LOG_LEVEL=ERROR; default WARNING].")
 @click.version_option()
 @click.pass_context
-def cli(ctx, home, corpus, chroma_url):
+def cli(ctx, home, corpus, chroma_url, verbose, quiet):
     """A grounded clinical question-answering assistant: cited answers from a curated corpus, or an honest refusal."""
+    from . import logs
+
+    try:
+        logs.configure(logs.level_from(verbose, quiet))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     ctx.obj = Settings().with_overrides(home=Path(home) if home else None,
                                         corpus_dir=Path(corpus) if corpus else None, chroma_url=chroma_url)
 
@@ -35,31 +43,39 @@ def cli(ctx, home, corpus, chroma_url):
 def index(settings: Settings, rebuild: bool):
     """Build or update the index from the corpus (re-embeds only notes that changed)."""
     from .corpus import CorpusError, load_corpus
+    from .doctor import open_or_set_aside
     from .index import IndexUnavailable, Store
 
     try:
         notes = load_corpus(settings.corpus_dir)  # validate everything before touching the index
     except CorpusError as exc:
         _fail(f"{exc}\nThe index was left as it was.")
-    try:
-        store = Store(settings)
-        store.count()
-    except IndexUnavailable as exc:
-        if not rebuild or settings.chroma_url or not settings.chroma_path.exists():
-            _fail(str(exc))
-        from .index import set_aside
-
-        aside, lost = set_aside(settings)  # too damaged to open: start a new one, keep the old one aside
-        click.echo(f"The index could not be opened ({exc}); it was moved to {aside} and is rebuilt from the corpus.",
-                   err=True)
-        if lost:
-            click.echo("Ingest these documents again: " + ", ".join(lost), err=True)
-        store = Store(settings)
-    try:
+    try:  # with --rebuild, an embedded index too damaged to open is set aside and started anew
+        findings = []
+        store = open_or_set_aside(settings, findings) if rebuild else Store(settings)
+        for finding in findings:
+            click.echo(finding.message, err=True)
         report = store.sync(notes, rebuild=rebuild)
     except IndexUnavailable as exc:
         _fail(str(exc))
     click.echo(report.summary())
+
+
+@cli.command()
+@click.pass_obj
+def doctor(settings: Settings):
+    """Check the corpus, the index, its embedding model, interrupted writes and the BM25 files; repair what
+    can be repaired (a damaged embedded index is moved aside and rebuilt). Exit 1 if something is left broken."""
+    from .doctor import FAILED, examine
+    from .index import IndexUnavailable
+
+    try:
+        findings = examine(settings)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+    for finding in findings:
+        click.echo(finding.line())
+    sys.exit(1 if any(f.status == FAILED for f in findings) else 0)
 
 
 @cli.command()

@@ -6,8 +6,26 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# Run from a checkout (the repository, `make`, an editable install) or from an installed wheel, which
+# carries the default corpus and prompts as package data (assistant/_corpus, assistant/_prompts).
+CHECKOUT = (ROOT / "pyproject.toml").is_file() and (ROOT / "corpus").is_dir()
 MAX_QUESTION_CHARS = 2000
+
+
+def data_dir(name: str) -> Path:
+    """A folder of default data: the checkout's own when run from one, else the copy in the package."""
+    return ROOT / name if CHECKOUT else PACKAGE / f"_{name}"
+
+
+def default_home() -> Path:
+    """Where the index lives by default: `.assistant/` in a checkout, else the user's data folder."""
+    if CHECKOUT:
+        return ROOT / ".assistant"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("assistant", appauthor=False))
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -17,10 +35,10 @@ def _env_path(name: str, default: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_CORPUS", ROOT / "corpus"))
-    home: Path = field(default_factory=lambda: _env_path("ASSISTANT_HOME", ROOT / ".assistant"))
+    corpus_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_CORPUS", data_dir("corpus")))
+    home: Path = field(default_factory=lambda: _env_path("ASSISTANT_HOME", default_home()))
     chroma_url: str | None = field(default_factory=lambda: os.environ.get("ASSISTANT_CHROMA_URL") or None)
-    prompts_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_PROMPTS", ROOT / "prompts"))
+    prompts_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_PROMPTS", data_dir("prompts")))
     collection: str = "passages"
     # retrieval
     fetch_k: int = 20  # candidates from each retriever before fusion

