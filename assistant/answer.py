@@ -28,7 +28,7 @@ from .conditions import Conditions
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .injection import has_instructions
-from .plan import make_plan, question_kind
+from .plan import make_plan, on_topic, question_kind
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
@@ -156,6 +156,11 @@ class ExtractiveEngine:
         candidates = state.candidates
         if state.mode == "patient":
             candidates = [readable(c, self.simplify) for c in candidates]
+        lexicon = self.retriever.lexicon
+        about = lexicon.interventions_in(state.standalone)
+        if len(about) == 1 and not state.items:  # about one intervention: statements about others count less
+            every = [Item(name, terms=tuple(words)) for name, words in lexicon.interventions.items()]
+            candidates = on_topic(candidates, next(i for i in every if i.name == about[0][0]), every)
         state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)

@@ -85,6 +85,21 @@ def named_conditions(question: str) -> list[str]:
     return found
 
 
+_AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (?:of )?(\d{1,3})\b"
+                  r"|\b(\d{1,3})[- ]?(?:years?|yrs?)? of age\b"
+                  r"|\b(?:i'?m|i am|is|she'?s|he'?s) (\d{1,3})\b(?!\s*(?:%|percent|mg|kg|ml|mmhg|years? ago|"
+                  r"months?|weeks?|days?))", re.I)
+CHILD_BELOW, ELDERLY_FROM = 18, 75  # ages the lexicon's populations (children and teenagers, elderly people) cover
+
+
+def population_of_age(question: str) -> list[str]:
+    """A population the question places someone in by age ('my 12-year-old', 'for a 78 year old', "I'm 80"):
+    its name in the lexicon's conditions, so that it is answered only if a source speaks of that population."""
+    ages = [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(question)]
+    return (["children and teenagers"] if any(a < CHILD_BELOW for a in ages) else []) + \
+           (["elderly people"] if any(a >= ELDERLY_FROM for a in ages) else [])
+
+
 class Conditions:
     """Which conditions (and drugs) named by questions the corpus covers (cached per name for the life of an
     index)."""
@@ -120,10 +135,10 @@ class Conditions:
         return any(_in_order(key, stems(p.text)) for p in texts.values())
 
     def uncovered(self, question: str) -> str | None:
-        """The first condition the question names (in ICD-10's words or the lexicon's) that no passage of the
-        corpus covers, or None."""
+        """The first condition the question names (in ICD-10's words or the lexicon's, or a population by the age
+        it gives) that no passage of the corpus covers, or None."""
         curated = self.lexicon.conditions_in(question) if self.lexicon is not None else []
-        names = curated + named_conditions(question) + named_drugs(question)
+        names = population_of_age(question) + curated + named_conditions(question) + named_drugs(question)
         return next((name for name in names if not self.covered(name)), None)
 
 

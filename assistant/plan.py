@@ -20,7 +20,7 @@ import numpy as np
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .lexicon import first_at
 from .select import redundant, select
-from .text import numbers
+from .text import content_terms, numbers, stem, words
 
 _COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|ent)?|safer|better|worse|"
                       r"which (is|one|works|of))\b", re.I)
@@ -30,12 +30,14 @@ _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|expla
                     r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
 # the statement types a question asks for (a question may ask for several); none: any answer type
 _WANTS = {
-    "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|effect\w*|efficacy|work\w*|benefit\w*|"
+    "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|(?<!side )effect\w*|efficacy|work\w*|benefit\w*|"
                           r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*)\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
-                              r"criteria|inclusion|exclu\w*|select\w*|considered for|take part|join)\b", re.I),
+                              r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|select\w*|considered for|take part|join|"
+                              r"too (old|young)|age limit|"
+                              r"how old|too late|can i (still )?(get|have))\b", re.I),
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|made|make|"
                             r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
                             r"you|doctors)\b)", re.I),
@@ -44,9 +46,10 @@ _WANTS = {
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
                              r"what does [\w -]+ mean|meaning|defin\w*|kind of|type of)|"
                              r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
-    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*|enrol\w*|how many (studies|trials|patients|people)|"
+    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*(?! ([\w-]+ )?(controlled )?(trials?|studies|RCTs?)\b)|enrol\w*|how many (studies|trials|patients|people)|"
                          r"follow-up|phase|testing|tested|being studied|under study|studying)\b", re.I),
 }
+COMPARISON_SHARE = 0.8  # a synthesis naming two compared items opens a comparison when this relevant (of the best)
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
 FOCUSED_MARGIN = 0.6
@@ -57,7 +60,7 @@ SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary 
 
 
 def question_kind(question: str) -> str:
-    if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with|than)\b", question, re.I)):
+    if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with|than|from)\b", question, re.I)):
         return "comparison"
     if _BROAD.search(question):
         return "broad"
@@ -66,8 +69,20 @@ def question_kind(question: str) -> str:
     return "narrow"
 
 
+_SIGNS = re.compile(r"\b(cardiac|clinical|imaging|physical|laboratory|lung|heart|skin|echo\w*|radiolog\w*|MRI|CT) "
+                    r"findings\b", re.I)  # signs a doctor sees, not what a study found
+
+
 def wanted_types(question: str) -> set[str]:
+    question = _SIGNS.sub(" signs", question)
     return {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
+
+
+def _without_titles(question: str, titles: set[str]) -> str:
+    """The question without the words of the titles of the sources it names: 'in the EBMT best practice
+    recommendations' names a document, it does not ask for a recommendation."""
+    said = {stem(w) for title in titles for w in words(title)}
+    return re.sub(r"[A-Za-z][\w-]*", lambda m: " " if stem(m.group().lower()) in said else m.group(), question)
 
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
@@ -75,7 +90,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
     sources they name, interventions by the words that name them); `said`: statements the previous answer of the
     conversation gave (not repeated as supporting sentences)."""
-    plan = Plan(question_kind(question), wanted_types(question))
+    titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
+    plan = Plan(question_kind(question), wanted_types(_without_titles(question, titles)))
     typed = [_weigh(c, plan.wants) for c in candidates]
     answering = [c for c in typed if c.type in ANSWER_TYPES]
     plan.unconfirmed = _unconfirmed([c for c in typed if c.type not in ANSWER_TYPES], answering)
@@ -83,10 +99,14 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         return plan
     best = max(c.score for c in answering)
     if plan.kind == "comparison" and len(items) >= 2:
-        lead = _bottom_line(answering, best, 0.7, wants=plan.wants)
+        # the bottom line: a synthesis of the kind asked for that names two of the items, if one is relevant enough;
+        # else one of that kind about either (our syntheses compare interventions one sentence each)
+        across = [c for c in answering if c.type in plan.wants and sum(_names(c, item) for item in items) >= 2]
+        lead = _bottom_line(across or answering, best, COMPARISON_SHARE if across else 0.7, wants=plan.wants)
         plan.lead = [lead] if lead else []
         rest = [c for c in answering if all(c is not lead for lead in plan.lead)]  # the lead is not repeated
-        plan.items = [(item.name, _per_item(item, rest, plan.wants, items)) for item in items]
+        plan.items = [(item.name, [c for c in _per_item(item, rest, plan.wants, items)
+                                   if not any(_repeats(c, lead) for lead in plan.lead)]) for item in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
@@ -110,10 +130,38 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
+    plan.body = _once(plan.lead, plan.body)
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
     return plan
+
+
+REPEAT_SHARE = 0.7  # a sentence whose words are mostly in one already given, and no figure of its own, repeats it
+_NEGATION = re.compile(r"\b(not|no|none|never|neither|nor|without)\b|n't\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w-]*")  # a trial, cohort, society or drug name (not a sentence's first word)
+
+
+def _repeats(new: Candidate, old: Candidate) -> bool:
+    """Says again what `old` says, in the words shown (two statements, one the other's summary or plain twin):
+    most of its words, no figure and no name of its own ('low for ASSIST' after 'moderate for ASTIS' is news),
+    and not negated where the other is not."""
+    if new is old:
+        return True
+    mine = set(content_terms(new.shown))
+    return (bool(mine) and len(mine & set(content_terms(old.shown))) >= REPEAT_SHARE * len(mine)
+            and numbers(new.shown) <= numbers(old.shown)
+            and {n.lower() for n in _NAME.findall(new.shown)} <= {n.lower() for n in _NAME.findall(old.shown)}
+            and bool(_NEGATION.search(new.shown)) == bool(_NEGATION.search(old.shown)))
+
+
+def _once(lead: list[Candidate], body: list[Candidate]) -> list[Candidate]:
+    """The body without sentences that repeat the lead or an earlier sentence."""
+    kept: list[Candidate] = []
+    for cand in body:
+        if not any(_repeats(cand, old) for old in lead + kept):
+            kept.append(cand)
+    return kept
 
 
 def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
@@ -207,6 +255,23 @@ def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozense
     return picked or own[:1]
 
 
+OFF_TOPIC = 0.8  # a statement about another intervention than the one asked about keeps this share of its score
+
+
+def on_topic(candidates: list[Candidate], about: Item, interventions: list[Item]) -> list[Candidate]:
+    """A question about one intervention ('What about the side effects?' after a CAR-T question): a statement
+    that does not name it and names another first (an MSC safety finding) counts less."""
+    return [replace(c, score=c.score * OFF_TOPIC)
+            if _first_named(c, interventions) not in (None, about.name) and not _names(c, about) else c
+            for c in candidates]
+
+
+def _names(cand: Candidate, item: Item) -> bool:
+    """Does the statement (or its plain twin) name the item: an intervention by its words, a trial by its name?"""
+    return any(first_at(text or "", item.terms or (item.name,)) is not None
+               for text in (cand.text, cand.statement.plain if cand.statement else None))
+
+
 def _first_named(cand: Candidate, items: list[Item]) -> str | None:
     """The compared intervention a statement names first (in its own words, else its plain twin's)."""
     for text in (cand.text, cand.statement.plain if cand.statement else None):
@@ -217,10 +282,10 @@ def _first_named(cand: Candidate, items: list[Item]) -> str | None:
 
 
 def _primary_first(chosen: list[Candidate], pool: list[Candidate], focused: dict[str, float] | None) -> list[Candidate]:
-    """A seed or blog statement is left out where a primary source speaks to the same point: a primary statement of
-    the same type among the statements worth giving, or one close in meaning among all candidates. It stays when
-    the question names the seed, or when it is the only voice on its point."""
-    primary = [c for c in pool if c.source.kind not in ("education", "synthesis")]
+    """A seed or blog statement is left out where a primary source (or our synthesis of them) speaks to the same
+    point: a statement of the same type among the statements worth giving, or one close in meaning among all
+    candidates. It stays when the question names the seed, or when it is the only voice on its point."""
+    primary = [c for c in pool if c.source.kind != "education"]  # our syntheses speak for the primary sources
     types = {c.type for c in primary}
     out = []
     for cand in chosen:

@@ -57,10 +57,13 @@ class Scope:
         self._alternatives: dict[str, set[str]] = {}
 
     def weight(self, term: str, word: str) -> float:
+        """A term's weight: its rarity in the corpus (an unseen one weighs most, unless it is an everyday word).
+        A number no source states weighs as an everyday word: a patient's own age ('at 63') is not a topic
+        the sources must name; one they state ('at 54 months') weighs by its rarity, as a word does."""
         if term not in self._idf:
             df = self.loaded.document_frequency(term)
             self._idf[term] = math.log((self.n + 1) / (df + 0.5)) if df else 0.0
-        return self._idf[term] or self.unseen * (EASY_WORD_WEIGHT if _is_easy(word) else 1.0)
+        return self._idf[term] or self.unseen * (EASY_WORD_WEIGHT if word.isdigit() or _is_easy(word) else 1.0)
 
     def alternatives(self, word: str) -> set[str]:
         """A word's stem plus the stems of its abbreviation or synonym expansions, found for any form of the
@@ -97,7 +100,8 @@ class Scope:
         out, used = [], set()
         for phrase, group in self.lexicon.phrases(question):
             own = [w for w in dict.fromkeys(content_terms(phrase)) if w in words and w not in used]
-            if len(own) < 2:
+            idiom = len(own) == 1 and len(phrase.split()) > 1 and len(content_terms(phrase)) == 1  # 'too late'
+            if len(own) < 2 and not idiom:
                 continue
             used.update(own)
             out.append(([frozenset(stems(t)) for t in group if stems(t)], sum(self.weight(stem(w), w) for w in own)))

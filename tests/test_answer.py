@@ -323,6 +323,30 @@ def test_populations_the_sources_do_not_cover_are_named_and_fertility_is_not_one
     assert engine.conditions.uncovered("Can I still have children after a stem cell transplant?") is None
 
 
+@pytest.mark.parametrize("question, population", [
+    ("Can my 12-year-old daughter with scleroderma get a stem cell transplant?", "children"),
+    ("How do doctors treat systemic sclerosis in a 10 year old?", "children"),
+    ("Is the cell treatment safe for my 78-year-old dad?", "elderly"),
+    ("My grandmother is 82 with scleroderma. Would a transplant work for her?", "elderly"),
+])
+def test_an_age_places_the_question_in_a_population(engine, question, population):
+    answer = engine.answer(question, mode="patient")
+    assert answer.refused and population in answer.message
+
+
+def test_an_adult_age_or_a_duration_is_not_a_population_or_a_topic(engine):
+    """'at 63' or 'for 8 years' is the asker's own figure: no population, and not a word the sources must say."""
+    from assistant.conditions import population_of_age
+
+    for question in ("I'm 63 with scleroderma. Am I too old for a stem cell transplant?",
+                     "I have had systemic sclerosis for 8 years: is it too late for a transplant?",
+                     "What did the trial show at 54 months?", "Is the TRM 10% in the trial?"):
+        assert population_of_age(question) == [], question
+    answer = engine.answer("I'm 63 with scleroderma. Am I too old for a stem cell transplant?", mode="patient")
+    said = " ".join(s.text for s in answer.sentences)
+    assert not answer.refused and ("60" in said or "69" in said)  # an age limit: the guideline's or the trial's
+
+
 def test_the_public_runnable_takes_a_question_or_a_mapping(engine):
     """`engine.chain` fits in a user's own LangChain chain: a question, or {question, history, mode, where}."""
     from langchain_core.runnables import RunnableLambda

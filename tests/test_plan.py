@@ -15,8 +15,9 @@ def cand(sid: str, type_: str, score: float, kind: str = "research", text: str |
     source = Source(id=sid, title=sid, kind=kind, year=2020, verified=kind != "education")
     passage = Passage(f"{sid}#p", sid, "p", "text", "clinician")
     vec = np.zeros(64)
-    vec[next(_AXES)] = 1.0
-    text = text or f"The {sid} source states a {type_} about autologous transplantation in the trial."
+    axis = next(_AXES)
+    vec[axis] = 1.0
+    text = text or f"The {sid} source states a {type_} about autologous transplantation: point{axis}a, point{axis}b."
     return Candidate(text, passage, source, 0, vec, score=score,
                      statement=Statement(f"{sid}#{type_}", type_, text))
 
@@ -135,3 +136,60 @@ def test_a_comparison_of_interventions_gives_each_the_statements_that_name_it_fi
     assert plan.kind == "comparison"
     got = {name: ids(cands) for name, cands in plan.items}
     assert got == {"CAR-T": ["cart-crs#safety"], "HSCT": ["hsct-vs#safety", "hsct-trm#safety"]}
+
+
+def test_a_sentence_that_repeats_an_earlier_one_is_said_once():
+    lead = cand("lead", "safety", 0.8, text="Other risks are infections and new immune diseases. The transplant can "
+                                            "also stop the ovaries or testes from working and affect having children.")
+    again = cand("again", "safety", 0.75, text="Risks of the transplant include infections and new immune diseases; it "
+                                               "can also stop the ovaries or testes working, which can affect fertility.")
+    other_trial = cand("other", "safety", 0.74, text="Risks of the transplant in ASTIS include infections and new immune "
+                                                     "diseases; it can also stop the ovaries or testes working.")
+    negated = cand("neg", "safety", 0.73, text="Risks of the transplant do not include infections and new immune "
+                                               "diseases; it can also stop the ovaries or testes working.")
+    plan = make_plan("What are the risks of the transplant?", [lead, again, other_trial, negated])
+    assert ids(plan.lead) == ["lead#safety"]
+    assert ids(plan.body) == ["other#safety", "neg#safety"]  # news: another trial's name; a negation
+
+
+def test_a_statement_about_another_intervention_counts_less_when_one_is_asked_about():
+    from assistant.plan import on_topic
+
+    every = [Item("CAR-T", terms=("CAR-T", "CAR T")), Item("MSCs", terms=("MSC", "MSCs"))]
+    msc = cand("msc", "safety", 0.60, text="No severe adverse events were reported after MSC treatment in 9 studies.")
+    cart = cand("cart", "safety", 0.55, text="CAR T cells can cause cytokine release syndrome, so far of grade 1-2.")
+    both = cand("both", "safety", 0.58, text="Unlike MSC infusions, CAR-T needs lymphodepleting chemotherapy first.")
+    weighed = on_topic([msc, cart, both], every[0], every)
+    assert [round(c.score, 2) for c in weighed] == [0.48, 0.55, 0.58]  # only the MSC-only statement counts less
+    plan = make_plan("What about the side effects of CAR-T?", weighed)
+    assert ids(plan.lead) == ["both#safety"] and ids(plan.body)[0] == "cart#safety"  # the MSC one last, if at all
+
+
+def test_what_a_question_asks_for_ignores_side_effects_signs_and_the_named_sources_title():
+    from assistant.plan import _without_titles, wanted_types
+
+    assert wanted_types("What about the side effects?") == {"safety"}
+    assert "finding" not in wanted_types("Which cardiac findings are contraindications to AHSCT?")
+    assert "eligibility" in wanted_types("Which cardiac findings are contraindications to AHSCT?")
+    question = "What do the EBMT best practice recommendations list as contraindications?"
+    assert "recommendation" in wanted_types(question)
+    assert wanted_types(_without_titles(question, {"AHSCT for rheumatic diseases: best practice recommendations"})) == {
+        "eligibility"}
+
+
+def test_a_comparison_opens_with_a_bottom_line_only_when_it_compares_what_was_asked():
+    from assistant.plan import question_kind
+
+    question = "How did the conditioning regimen in SCOT differ from the one used in ASTIS?"
+    assert question_kind(question) == "comparison"
+    scot = cand("scot", "procedure", 0.68, text="In SCOT, conditioning was total body irradiation and cyclophosphamide.")
+    astis = cand("astis", "procedure", 0.70, text="In ASTIS, conditioning was cyclophosphamide plus rabbit ATG.")
+    control = cand("control", "procedure", 0.54, kind="synthesis",
+                   text="Control patients received monthly cyclophosphamide in ASTIS and SCOT.")
+    items = [Item("SCOT", frozenset({"scot"})), Item("ASTIS", frozenset({"astis"}))]
+    plan = make_plan(question, [scot, astis, control], items=items)
+    assert plan.lead == [] and [name for name, _ in plan.items] == ["SCOT", "ASTIS"]  # the control arm is no bottom line
+    both = cand("both", "procedure", 0.66, kind="synthesis",
+                text="SCOT used myeloablative conditioning with irradiation; ASTIS did not.")
+    plan = make_plan(question, [scot, astis, control, both], items=items)
+    assert ids(plan.lead) == ["both#procedure"]
