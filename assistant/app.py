@@ -12,6 +12,7 @@ import logging
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class ChatPage:
     def __init__(self, engine, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
                  export_dir: Path | None = None):
         self.engine, self.feedback, self.stream_delay = engine, feedback, stream_delay
+        self.busy = 0  # turns in progress across sessions: the card streams in with a delay only when alone
+        self._lock = threading.Lock()
         self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="assistant-export-"))
         if export_dir is None:  # our own temporary folder: gone with the process
             atexit.register(shutil.rmtree, self.export_dir, True)
@@ -82,6 +85,15 @@ class ChatPage:
         turn = Turn(text, mode)
         state["turns"].append(turn)
         yield state, 0
+        with self._lock:
+            self.busy += 1
+        try:
+            yield from self._answer(turn, mode, history, state)
+        finally:
+            with self._lock:
+                self.busy -= 1
+
+    def _answer(self, turn: Turn, mode: str, history: list[str], state: dict):
         try:
             turn.answer = self.engine.answer(turn.question, mode=mode, history=history)
         except QuestionError as exc:
@@ -89,7 +101,7 @@ class ChatPage:
         except Exception:  # the page never shows a traceback
             log.exception("answering failed")
             turn.error = "error"
-        if turn.answer is not None and not turn.answer.refused:
+        if turn.answer is not None and not turn.answer.refused and self.busy <= 1:  # others waiting: no delay
             for shown in range(1, len(turn.answer.sentences)):
                 yield state, shown
                 time.sleep(self.stream_delay)

@@ -41,7 +41,7 @@ _WANTS = {
                               r"how old|too late|can i (still )?(get|have))\b", re.I),
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|made|make|"
                             r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
-                            r"you|doctors)\b)", re.I),
+                            r"you|doctors)\b|go(es)? through|undergo\w*|involve[sd]?|entail\w*)", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"

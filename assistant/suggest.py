@@ -99,6 +99,17 @@ def topic_questions(engine, asked: list[str] = ()) -> list[str]:
             if not set(stems(t)) <= asked_stems]
 
 
+def _would_quote(engine, question: str, mode: str, history: list[str]) -> set[str]:
+    """The passages an answer would quote (none: it would be refused), from the answer's steps up to its plan:
+    retrieval, scope and choice, without composing it (a third of an answer's time; the generative engine checks
+    with its extractive steps)."""
+    steps = getattr(engine, "extractive", engine)
+    if not hasattr(steps, "prepare"):
+        return _quoted(engine.answer(question, mode=mode, history=history))
+    state = steps.prepare.invoke(steps.start(question, mode, history))
+    return set() if state.refusal else {c.passage.id for c in state.chosen or []}
+
+
 def _checked(engine, candidates: list[str], mode: str, history: list[str], shown: set[str], n: int,
              budget: int) -> list[str]:
     """The first n of (at most `budget`) candidates the engine answers, without a refusal, quoting a passage
@@ -106,11 +117,10 @@ def _checked(engine, candidates: list[str], mode: str, history: list[str], shown
     out, shown = [], set(shown)
     for question in candidates[:budget]:
         try:
-            answer = engine.answer(question, mode=mode, history=history)
+            quoted = _would_quote(engine, question, mode, history)
         except Exception:
             continue
-        quoted = _quoted(answer)
-        if answer.refused or not quoted - shown:
+        if not quoted - shown:  # refused (nothing quoted), or nothing new
             continue
         out.append(question)
         shown |= quoted
