@@ -11,7 +11,9 @@ returns the `Answer`, so it can sit in a user's own LangChain chain."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
@@ -34,6 +36,9 @@ from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
 from .select import focus, for_patients, readable, score
 from .text import content_terms, stem, stems
+
+
+SAID_CACHE = 2048  # answers whose statements are kept for the follow-up that may come next
 
 
 class QuestionError(ValueError):
@@ -76,6 +81,8 @@ class ExtractiveEngine:
         self.steps = self.prepare | RunnableLambda(self.compose, name="compose")
         self.chain = RunnableLambda(lambda value: self.answer(**question_input(value)), name="extractive-answer")
         self._term_cache: dict[str, set[str]] = {}
+        self._said_cache: OrderedDict = OrderedDict()  # (question, history, mode, where) -> statements said
+        self._said_lock = threading.Lock()
 
     def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Answer:
@@ -85,18 +92,30 @@ class ExtractiveEngine:
             self.retriever.__dict__.pop("terms_weigher", None)
         state = self.start(question, mode, history, where)
         state.said = self._said(state.history, state.mode, where)
-        return self.steps.invoke(state)
+        answer = self.steps.invoke(state)
+        self._remember(state, where, answer)
+        return answer
+
+    def _remember(self, state: AnswerState, where: dict | None, answer: Answer) -> None:
+        """What an answer said, for the follow-up that comes next (a chat asks it within seconds)."""
+        key = (state.question, tuple(state.history), state.mode, repr(where))
+        with self._said_lock:
+            self._said_cache[key] = frozenset(s.statement for s in answer.sentences if s.statement)
+            while len(self._said_cache) > SAID_CACHE:
+                self._said_cache.popitem(last=False)
 
     @staticmethod
     def start(question: str, mode: str = "clinician", history=(), where: dict | None = None) -> AnswerState:
         return AnswerState(check_question(question), check_mode(mode), list(history), where)
 
     def _said(self, history: list[str], mode: str, where: dict | None) -> frozenset[str]:
-        """The statements the previous answer gave: a follow-up does not give them again as supporting sentences
-        (its first sentence may, when it is still the best answer). Recomputed from the conversation's questions,
-        so the engine stays stateless."""
+        """The statements the previous answer gave: a follow-up does not give them again (unless they are all the
+        sources have on it). Recomputed from the conversation's questions, so the engine stays stateless."""
         if not history:
             return frozenset()
+        known = self._said_cache.get((history[-1], tuple(history[:-1]), mode, repr(where)))
+        if known is not None:
+            return known
         try:
             previous = self.steps.invoke(self.start(history[-1], mode, history[:-1], where))
         except ValueError:  # a question or mode that cannot be asked: nothing was said

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 TITLE = "Cell therapies for systemic sclerosis: grounded answers"
 CONCURRENCY = 4  # answers computed at once; further requests wait in the queue
 STREAM_DELAY = 0.04  # seconds between sentences while a card streams in
+SUGGESTION_BUDGET = 6  # suggested follow-ups checked against the engine per turn (half when others are waiting)
 MODES = [("Clinician", "clinician"), ("Patient", "patient")]
 MODE_INFO = ("Clinician: guideline and research wording, professional disclaimer. "
              "Patient: plain words, patient disclaimer. Applies to the next answers.")
@@ -108,7 +109,8 @@ class ChatPage:
         yield state, None
         if turn.answer is not None:
             try:
-                turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question])
+                budget = SUGGESTION_BUDGET if self.busy <= 1 else SUGGESTION_BUDGET // 2  # others wait: check fewer
+                turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question], budget=budget)
             except Exception:
                 log.exception("suggestions failed")
             yield state, None

@@ -71,4 +71,12 @@ def _resolve(question: str, context: str | None, lexicon: Lexicon, max_terms: in
     if not leans(question):  # it only names no topic: the conversation's topic, not all of its words
         words = []
     extra = list(dict.fromkeys([*topic, *words]))[:max_terms]
-    return f"{question.rstrip()} (about: {', '.join(extra)})" if extra else question
+    return f"{question.rstrip()}{ABOUT}{', '.join(extra)})" if extra else question
+
+
+ABOUT = " (about: "
+
+
+def own_words(standalone: str) -> str:
+    """A follow-up made to stand alone, without the conversation's topic that was added to it."""
+    return standalone.split(ABOUT, 1)[0]

@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
+from .chat import own_words
 from .lexicon import first_at
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
@@ -92,8 +93,13 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     sources they name, interventions by the words that name them); `said`: statements the previous answer of the
     conversation gave (not repeated as supporting sentences)."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
-    plan = Plan(question_kind(question), wanted_types(_without_titles(question, titles)))
+    own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
+    asks = wanted_types(_without_titles(own, titles)) or wanted_types(_without_titles(question, titles))
+    plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     typed = [_weigh(c, plan.wants) for c in candidates]
+    fresh = [c for c in typed if not (c.statement and c.statement.id in said)]
+    if said and any(c.type in ANSWER_TYPES for c in fresh):  # a follow-up answers with what was not said yet
+        typed = fresh
     answering = [c for c in typed if c.type in ANSWER_TYPES]
     plan.unconfirmed = _unconfirmed([c for c in typed if c.type not in ANSWER_TYPES], answering)
     if not answering:
@@ -125,7 +131,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     plan.lead, plan.body = _lead_first(chosen, plan.wants)
     if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
-    if plan.wants and plan.kind in ("narrow", "yesno") and plan.lead[0].type in plan.wants:
+    if plan.wants and plan.lead[0].type in plan.wants:
         # the question asked for a kind of statement and the lead is one: others only when as relevant
         asked = plan.wants | {kin for w in plan.wants for kin in KIN.get(w, ())}
         plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]

@@ -193,3 +193,13 @@ def test_a_comparison_opens_with_a_bottom_line_only_when_it_compares_what_was_as
                 text="SCOT used myeloablative conditioning with irradiation; ASTIS did not.")
     plan = make_plan(question, [scot, astis, control, both], items=items)
     assert ids(plan.lead) == ["both#procedure"]
+
+
+def test_a_follow_up_asks_in_its_own_words():
+    """'and the risks?' asks for risks, though the topic it borrows ('main results') names findings."""
+    risk = cand("trm", "safety", 0.50, text="The trial had no treatment-related deaths among its 19 patients.")
+    result = cand("result", "finding", 0.55, text="All 10 transplanted patients improved at 12 months in the trial.")
+    plan = make_plan("and the risks? (about: ASSIST, trial, main, results)", [risk, result])
+    assert plan.wants == {"safety"} and ids(plan.lead) == ["trm#safety"]
+    said = make_plan("what about the trial? (about: ASSIST)", [risk, result], said=frozenset({"result#finding"}))
+    assert "result#finding" not in ids(said.lead + said.body)  # what the previous answer said is not said again
