@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-llm index bench bench-scale reliability clean
+.PHONY: run test test-llm index bench bench-load bench-scale reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ index: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python evals/bench.py
+
+# The chat page under 50 concurrent sessions (errors, cross-session leaks, latency): about a minute.
+bench-load: $(STAMP)
+	$(BIN)/python evals/load.py --sessions 50 --questions 3
 
 # The real corpus among 1k-100k synthetic distractors (add --big for 1M): tens of minutes on 2 cores.
 bench-scale: $(STAMP)

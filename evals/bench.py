@@ -29,6 +29,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    from assistant import logs
+
+    logs.configure()  # other packages' logging quiet, as on the command line
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", default=str(ROOT / "evals" / "bench"))
