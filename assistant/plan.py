@@ -19,7 +19,7 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
-from .lexicon import first_at
+from .lexicon import curated, first_at
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
 
@@ -40,7 +40,8 @@ _WANTS = {
                               r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|select\w*|considered for|take part|join|"
                               r"too (old|young)|age limit|"
                               r"how old|too late|can i (still )?(get|have))\b", re.I),
-    "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|made|make|"
+    "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|"
+                            r"how (is|are|do|does) [\w -]+ (made|make)|control (arms?|groups?)|comparator|"
                             r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
                             r"you|doctors)\b|go(es)? through|undergo\w*|involve[sd]?|entail\w*)", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
@@ -149,6 +150,12 @@ _NEGATION = re.compile(r"\b(not|no|none|never|neither|nor|without)\b|n't\b", re.
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w-]*")  # a trial, cohort, society or drug name (not a sentence's first word)
 
 
+def _names_in(text: str) -> set[str]:
+    """The names a sentence uses (trials, cohorts, societies), not the field's abbreviations (HSCT, SSc, TRM)."""
+    common = {a.lower() for a in curated().get("abbreviations", {})}
+    return {n.lower() for n in _NAME.findall(text)} - common
+
+
 def _repeats(new: Candidate, old: Candidate) -> bool:
     """Says again what `old` says, in the words shown (two statements, one the other's summary or plain twin):
     most of its words, no figure and no name of its own ('low for ASSIST' after 'moderate for ASTIS' is news),
@@ -158,7 +165,7 @@ def _repeats(new: Candidate, old: Candidate) -> bool:
     mine = set(content_terms(new.shown))
     return (bool(mine) and len(mine & set(content_terms(old.shown))) >= REPEAT_SHARE * len(mine)
             and numbers(new.shown) <= numbers(old.shown)
-            and {n.lower() for n in _NAME.findall(new.shown)} <= {n.lower() for n in _NAME.findall(old.shown)}
+            and _names_in(new.shown) <= _names_in(old.shown)
             and bool(_NEGATION.search(new.shown)) == bool(_NEGATION.search(old.shown)))
 
 
