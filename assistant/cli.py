@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -76,6 +77,16 @@ def doctor(settings: Settings):
     for finding in findings:
         click.echo(finding.line())
     sys.exit(1 if any(f.status == FAILED for f in findings) else 0)
+
+
+@cli.command("config")
+@click.pass_obj
+def show_config(settings: Settings):
+    """Print the configuration in effect: every ASSISTANT_* variable, its value and where it came from."""
+    from .config import VARIABLES, effective
+
+    for name, value, origin in effective(settings):
+        click.echo(f"{name:22} {value}  [{origin}; {VARIABLES[name][0]}]")
 
 
 @cli.command()
@@ -286,8 +297,6 @@ def chat(settings: Settings, host: str, port: int, auth: str | None):
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int):
     """Serve the HTTP API: /v1/answer, /v1/sources, OpenAI-compatible /v1/chat/completions (docs at /docs)."""
-    import os
-
     from .api import create_app
     from .index import IndexUnavailable
 
@@ -370,8 +379,6 @@ def eval_(settings: Settings, gold_path, engines, mode, out, check, limit, probe
 def main():
     """The console script. An error no command handled still ends in one line, never a traceback (set
     ASSISTANT_DEBUG=1 to see it)."""
-    import os
-
     from .index import IndexUnavailable, WriteError
 
     try:

@@ -60,3 +60,42 @@ class Settings:
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
+
+
+# Every environment variable the package reads: name -> (what it sets, default). `assistant config` prints them.
+VARIABLES = {
+    "ASSISTANT_HOME": ("where the embedded index lives", "checkout: .assistant/; installed: the user's data folder"),
+    "ASSISTANT_CORPUS": ("the folder of corpus notes", "checkout: corpus/; installed: the package's copy"),
+    "ASSISTANT_PROMPTS": ("disclaimers and scope statements", "checkout: prompts/; installed: the package's copy"),
+    "ASSISTANT_CHROMA_URL": ("a Chroma server instead of the embedded store", "unset"),
+    "ASSISTANT_SUBJECT": ("names of the corpus's subject (retrieval head start)", "systemic sclerosis, scleroderma, SSc"),
+    "ASSISTANT_EMBEDDINGS": ("embedding model: onnx, int8 or torch", "onnx"),
+    "ASSISTANT_MODEL_CACHE": ("where the int8 model is made once", "~/.cache/assistant"),
+    "ASSISTANT_MAX_FILE_MB": ("largest file `ingest` reads", "100"),
+    "ASSISTANT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR", "WARNING"),
+    "ASSISTANT_DEBUG": ("1: show the traceback of an unexpected error", "unset"),
+    "ASSISTANT_AUTH": ("user:password login for the chat page", "unset"),
+    "ASSISTANT_API_KEY": ("bearer token the HTTP API requires", "unset"),
+    "ASSISTANT_ENGINE": ("default engine: extractive or llm", "extractive"),
+    "ASSISTANT_LLM_URL": ("an OpenAI-compatible server for --engine llm", "unset (the packaged model)"),
+    "ASSISTANT_LLM_MODEL": ("the model name on that server", "local"),
+    "ASSISTANT_LLM_KEY": ("its API key", "unset"),
+    "ASSISTANT_LLM_PATH": ("a GGUF file for --engine llm", "unset (the packaged Qwen 1.5B)"),
+}
+SECRETS = {"ASSISTANT_AUTH", "ASSISTANT_API_KEY", "ASSISTANT_LLM_KEY"}
+
+
+def effective(settings: Settings) -> list[tuple[str, str, str]]:
+    """(variable, value in effect, where it came from: flag, environment or default), secrets masked."""
+    fields = {"ASSISTANT_HOME": "home", "ASSISTANT_CORPUS": "corpus_dir", "ASSISTANT_PROMPTS": "prompts_dir",
+              "ASSISTANT_CHROMA_URL": "chroma_url", "ASSISTANT_SUBJECT": "subject"}
+    base = Settings()  # environment and defaults, without the command line's flags
+    rows = []
+    for name, (_, default) in VARIABLES.items():
+        raw = os.environ.get(name)
+        value = getattr(settings, fields[name]) if name in fields else raw
+        flagged = name in fields and str(value) != str(getattr(base, fields[name]))
+        origin = "flag" if flagged else "environment" if raw else "default"
+        shown = "****" if value and name in SECRETS else str(value) if value not in (None, "") else default
+        rows.append((name, shown, origin))
+    return rows

@@ -120,3 +120,16 @@ def test_check_validates_notes_without_indexing(run, settings, tmp_path):
     result = CliRunner().invoke(cli, ["check", str(good), str(bad)])
     assert result.exit_code == 1
     assert f"ok {good}" in result.output and f"error {bad}:" in result.output and "Traceback" not in result.output
+
+
+def test_config_prints_every_variable_with_its_origin_and_masks_secrets(run, monkeypatch, tmp_path):
+    from assistant.config import VARIABLES
+
+    monkeypatch.setenv("ASSISTANT_API_KEY", "s3cret-token")
+    monkeypatch.setenv("ASSISTANT_EMBEDDINGS", "onnx")
+    result = run("config", home=tmp_path / "flagged")
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert result.exit_code == 0 and set(lines) == set(VARIABLES)
+    assert str(tmp_path / "flagged") in lines["ASSISTANT_HOME"] and "[flag;" in lines["ASSISTANT_HOME"]
+    assert "[environment;" in lines["ASSISTANT_EMBEDDINGS"] and "[default;" in lines["ASSISTANT_LOG_LEVEL"]
+    assert "s3cret-token" not in result.output and "****" in lines["ASSISTANT_API_KEY"]
