@@ -30,7 +30,7 @@ from .conditions import Conditions
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .injection import has_instructions
-from .plan import make_plan, on_topic, question_kind
+from .plan import make_plan, on_topic, once, question_kind
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
@@ -186,6 +186,10 @@ class ExtractiveEngine:
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})
             state.chosen = for_patients(state.chosen, plain, self.simplify)
             swapped = {id(old): new for old, new in zip(state.plan.chosen, state.chosen)}
+            if not state.plan.items:  # two statements can read alike once in plain words: say it once
+                n, m = len(state.plan.lead), len(state.plan.body)
+                lead = state.chosen[:n]
+                state.chosen = lead + once(lead, state.chosen[n:n + m]) + state.chosen[n + m:]
             state.plan.items = [(name, [swapped.get(id(c), c) for c in cands]) for name, cands in state.plan.items]
         state.timings["plan_ms"] = (time.perf_counter() - t) * 1000
         return state

@@ -138,7 +138,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
-    plan.body = _once(plan.lead, plan.body)
+    plan.body = once(plan.lead, plan.body)
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
@@ -169,7 +169,7 @@ def _repeats(new: Candidate, old: Candidate) -> bool:
             and bool(_NEGATION.search(new.shown)) == bool(_NEGATION.search(old.shown)))
 
 
-def _once(lead: list[Candidate], body: list[Candidate]) -> list[Candidate]:
+def once(lead: list[Candidate], body: list[Candidate]) -> list[Candidate]:
     """The body without sentences that repeat the lead or an earlier sentence."""
     kept: list[Candidate] = []
     for cand in body:
