@@ -50,7 +50,9 @@ _WANTS = {
                              r"what does [\w -]+ mean|meaning|defin\w*|kind of|type of)|"
                              r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
     "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*(?! ([\w-]+ )?(controlled )?(trials?|studies|RCTs?)\b)|enrol\w*|how many (studies|trials|patients|people)|"
-                         r"follow-up|phase|testing|tested|being studied|under study|studying)\b", re.I),
+                         r"follow-up|phase|testing|tested|being studied|under study|studying|population|baseline|"
+                         r"characteristics|clinical (situation|picture|status|history)|"
+                         r"(who|which patients) (was|were) (treated|enrolled|included|studied))\b", re.I),
 }
 COMPARISON_SHARE = 0.8  # a synthesis naming two compared items opens a comparison when this relevant (of the best)
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
@@ -81,7 +83,7 @@ def wanted_types(question: str) -> set[str]:
     return {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
 
 
-def _without_titles(question: str, titles: set[str]) -> str:
+def without_titles(question: str, titles: set[str]) -> str:
     """The question without the words of the titles of the sources it names: 'in the EBMT best practice
     recommendations' names a document, it does not ask for a recommendation."""
     said = {stem(w) for title in titles for w in words(title)}
@@ -95,7 +97,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     conversation gave (not repeated as supporting sentences)."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
-    asks = wanted_types(_without_titles(own, titles)) or wanted_types(_without_titles(question, titles))
+    asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
     plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     typed = [_weigh(c, plan.wants) for c in candidates]
     fresh = [c for c in typed if not (c.statement and c.statement.id in said)]

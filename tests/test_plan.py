@@ -166,14 +166,14 @@ def test_a_statement_about_another_intervention_counts_less_when_one_is_asked_ab
 
 
 def test_what_a_question_asks_for_ignores_side_effects_signs_and_the_named_sources_title():
-    from assistant.plan import _without_titles, wanted_types
+    from assistant.plan import without_titles, wanted_types
 
     assert wanted_types("What about the side effects?") == {"safety"}
     assert "finding" not in wanted_types("Which cardiac findings are contraindications to AHSCT?")
     assert "eligibility" in wanted_types("Which cardiac findings are contraindications to AHSCT?")
     question = "What do the EBMT best practice recommendations list as contraindications?"
     assert "recommendation" in wanted_types(question)
-    assert wanted_types(_without_titles(question, {"AHSCT for rheumatic diseases: best practice recommendations"})) == {
+    assert wanted_types(without_titles(question, {"AHSCT for rheumatic diseases: best practice recommendations"})) == {
         "eligibility"}
 
 
