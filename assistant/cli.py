@@ -46,6 +46,7 @@ def index(settings: Settings, rebuild: bool):
     from .corpus import CorpusError, load_corpus
     from .doctor import open_or_set_aside
     from .index import IndexUnavailable, Store
+    from .progress import passages_bar, to_write
 
     try:
         notes = load_corpus(settings.corpus_dir)  # validate everything before touching the index
@@ -56,7 +57,8 @@ def index(settings: Settings, rebuild: bool):
         store = open_or_set_aside(settings, findings) if rebuild else Store(settings)
         for finding in findings:
             click.echo(finding.message, err=True)
-        report = store.sync(notes, rebuild=rebuild)
+        with passages_bar(store, to_write(store, notes, rebuild)):
+            report = store.sync(notes, rebuild=rebuild)
     except IndexUnavailable as exc:
         _fail(str(exc))
     click.echo(report.summary())
@@ -68,12 +70,8 @@ def doctor(settings: Settings):
     """Check the corpus, the index, its embedding model, interrupted writes and the BM25 files; repair what
     can be repaired (a damaged embedded index is moved aside and rebuilt). Exit 1 if something is left broken."""
     from .doctor import FAILED, examine
-    from .index import IndexUnavailable
 
-    try:
-        findings = examine(settings)
-    except IndexUnavailable as exc:
-        _fail(str(exc))
+    findings = examine(settings)  # an index that cannot be repaired: main() prints the one-line error
     for finding in findings:
         click.echo(finding.line())
     sys.exit(1 if any(f.status == FAILED for f in findings) else 0)

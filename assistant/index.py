@@ -223,6 +223,8 @@ class Store:
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         for i in range(0, len(passages), BATCH):
             self.passages.add_texts([p.text for p in passages[i:i + BATCH]], metas[i:i + BATCH], ids[i:i + BATCH])
+            if self.on_batch:
+                self.on_batch(len(passages[i:i + BATCH]))
             if time.monotonic() - beat > BEAT_SECONDS:
                 self._beat(sid, note.sha)
                 beat = time.monotonic()
@@ -343,6 +345,7 @@ class Store:
         return True
 
     refresh_seconds: float = 2.0
+    on_batch = None  # called with the number of passages each stored batch held (a progress bar)
 
     def background(self, n: int = 2048) -> np.ndarray:
         """A fixed sample of passage vectors: what a typical passage of this corpus looks like."""

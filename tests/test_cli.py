@@ -133,3 +133,21 @@ def test_config_prints_every_variable_with_its_origin_and_masks_secrets(run, mon
     assert str(tmp_path / "flagged") in lines["ASSISTANT_HOME"] and "[flag;" in lines["ASSISTANT_HOME"]
     assert "[environment;" in lines["ASSISTANT_EMBEDDINGS"] and "[default;" in lines["ASSISTANT_LOG_LEVEL"]
     assert "s3cret-token" not in result.output and "****" in lines["ASSISTANT_API_KEY"]
+
+
+def test_index_shows_a_bar_of_the_passages_it_embeds(settings, tmp_path):
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+    from assistant.progress import passages_bar, to_write
+
+    store = Store(settings.with_overrides(home=tmp_path / "home"))
+    notes = load_corpus(settings.corpus_dir)
+    total = to_write(store, notes)
+    assert total == sum(len(n.passages()) for n in notes) > 0
+    seen = []
+    with passages_bar(store, total):
+        assert store.on_batch is not None  # the bar listens to the store's batches; count them instead
+        store.on_batch = seen.append
+        store.sync(notes)
+    assert sum(seen) == total and store.on_batch is None  # every passage reported once; the bar is detached
+    assert to_write(store, notes) == 0 and to_write(store, notes, rebuild=True) == total
