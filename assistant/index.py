@@ -25,6 +25,7 @@ import numpy as np
 
 from . import manifest
 from .config import Settings
+from .errors import IndexUnavailable, WriteError  # noqa: F401 (raised here; callers import them from here too)
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
 from .schema import Passage, Source
@@ -32,10 +33,6 @@ from .schema import Passage, Source
 log = logging.getLogger(__name__)
 BATCH = 256
 SENTENCE_CACHE = 20_000  # passages whose sentence vectors are kept
-
-
-class IndexUnavailable(RuntimeError):
-    """The index cannot be opened or read; the message says what to do."""
 
 
 def make_client(settings: Settings):
@@ -85,10 +82,6 @@ BEAT_SECONDS, STALE_SECONDS = 5.0, 120.0  # a writer renews its lease this often
 
 
 BACKUP = "registry-backup.json"  # in the home folder: which sources the index holds, and where ingested ones came from
-
-
-class WriteError(RuntimeError):
-    """A write that did not store everything: nothing was committed, the source is as it was."""
 
 
 class Store:

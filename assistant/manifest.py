@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import __version__
 from .embeddings import kind_of, model_id
+from .errors import IndexUnavailable
 
 FORMAT = 1
 
@@ -20,8 +21,6 @@ def make(embeddings) -> dict:
 
 def check(collection, embeddings) -> None:
     """Stamp an empty or unstamped index with this run's manifest; refuse one built differently."""
-    from .index import IndexUnavailable  # index imports this module
-
     found = collection.metadata or {}
     if "embeddings" not in found:  # new, or built before manifests (then by the only model there was)
         collection.modify(metadata=make(embeddings))
