@@ -37,7 +37,9 @@ YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 FUTURE = re.compile(r"\bwhen will\b|\bwill there (?:ever )?be\b|\bin the (?:next|coming) (?:\w+ )?(?:years?|decades?|"
                     r"months?)\b|\bbe approved\b|\bwill (?:\w+ ){0,3}(?:publish|be published|be available|become "
                     r"(?:a |the )?(?:standard|first))\b|\b(?:expected|predicted|forecast) to\b|\bthe next (?:\w+ )?"
-                    r"(?:update|guidelines?|edition|version)\b", re.I)
+                    r"(?:update|guidelines?|edition|version)\b|^\s*what will\b.*\b(?:be|say|show|find|target)\s*\??\s*$|\bwhen (?:they|it) comes? "
+                    r"out\b|\bwill (?:\w+ ){0,3}be (?:curable|cured)\b|\bthe next (?:\w+ )?(?:car-t|trial|target|therapy)\b",
+                    re.I)
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
     """On the Dale-Chall list of everyday words (textstat's `is_easy_word` also calls every one-syllable word

@@ -309,6 +309,12 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(engine):
     ("What will the next EULAR update recommend on transplantation?", True),
     ("Will a stem cell transplant help me live longer with scleroderma?", False),
     ("What happens during a stem cell transplant for systemic sclerosis?", False),
+    ("What will 20-year survival after CD19 CAR-T in SSc be?", True),  # a prediction
+    ("What will the UPSIDE results say when they come out?", True),
+    ("Will scleroderma be curable in 10 years?", True),
+    ("What will happen during the transplant?", False),
+    ("What will my life be like after the transplant?", False),
+    ("What tests will I need before the transplant?", False),
 ])
 def test_questions_about_events_to_come_are_recognised(engine, question, future):
     assert engine.scope.asks_future(question) is future
@@ -402,3 +408,4 @@ def test_a_patient_refusal_is_in_plain_words_too(engine):
     answer = engine.answer("What is the first-line treatment for rheumatoid arthritis?", mode="patient")
     assert answer.refused and "haematopoietic" not in answer.message
     assert textstat.flesch_kincaid_grade(answer.message) <= 8
+
