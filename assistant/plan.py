@@ -33,7 +33,7 @@ _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|expla
 _WANTS = {
     "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|(?<!side )effect\w*|efficacy|work\w*|benefit\w*|"
                           r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*|far(e|ed|ing)|"
-                          r"do(ing)? well)\b", re.I),
+                          r"do(ing)? well|endpoints? (was |were )?(met|reached|achieved))\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
