@@ -108,28 +108,29 @@ def run_session(url: str, number: int, questions: list[str], mode: str, auth=Non
     return turns
 
 
-def serve(home: Path) -> tuple[subprocess.Popen, str]:
+def serve(home: Path, verb: str = "chat", ready: str = "") -> tuple[subprocess.Popen, str]:
+    """`assistant VERB` (chat or serve) on a free loopback port with its own home; its URL once `ready` answers."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "ASSISTANT_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "-q", "chat", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "-q", verb, "--port", str(port)], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     import urllib.request
 
     for _ in range(600):
         if proc.poll() is not None:
-            raise SystemExit(f"the chat did not start: {proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"`assistant {verb}` did not start: {proc.stderr.read()[-2000:]}")
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url + ready, timeout=1)
             return proc, url
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit("the chat did not answer within 5 minutes")
+    raise SystemExit(f"`assistant {verb}` did not answer within 5 minutes")
 
 
 def main() -> None:
