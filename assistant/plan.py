@@ -140,11 +140,33 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
+    _answer_both_parts(own, plan, best)
     plan.body = once(plan.lead, plan.body)
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
     return plan
+
+
+_TWO_PARTS = re.compile(r",?\s+and\s+(?=(?:was|were|is|are|what|how|did|does|do|can|which|who|when|has|have)\b)",
+                        re.I)
+PART_SHARE = 0.6  # the answer to a question's second part joins the lead when this relevant (of the best)
+
+
+def _answer_both_parts(own: str, plan: Plan, best: float) -> None:
+    """A two-part question ('What dose was given, and was the endpoint met?'): when the lead answers the first part
+    and the second asks for another kind, the best chosen statement of that kind moves up into the lead."""
+    parts = _TWO_PARTS.split(own, maxsplit=1)
+    if len(parts) < 2 or not plan.lead:
+        return
+    second = wanted_types(parts[1]) - wanted_types(parts[0])
+    if not second or plan.lead[0].type in second:
+        return
+    options = [c for c in plan.body if c.type in second and c.score >= PART_SHARE * best]  # already chosen
+    if options:
+        top = max(options, key=lambda c: c.score)
+        plan.lead.append(top)
+        plan.body = [c for c in plan.body if c is not top]
 
 
 REPEAT_SHARE = 0.7  # a sentence whose words are mostly in one already given, and no figure of its own, repeats it

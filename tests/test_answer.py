@@ -34,7 +34,9 @@ def test_answer_schema_citations_and_disclaimer(engine):
 def test_sections_split_guidelines_and_research(engine):
     answer = engine.answer("Who is eligible for autologous stem cell transplantation and what were its results?")
     titles = [s.title for s in answer.sections]
-    assert titles[0] == "In short" and len(answer.sections[0].sentences) == 1  # the direct answer first
+    short = answer.sections[0].sentences
+    assert titles[0] == "In short" and len(short) == 2  # the direct answer first: one sentence for each part
+    assert len({s.type for s in short}) == 2 and "finding" in {s.type for s in short}  # who, then results
     assert "From the Research" in titles
     if "From the Guidelines" in titles:
         assert titles.index("From the Guidelines") < titles.index("From the Research")

@@ -203,3 +203,13 @@ def test_a_follow_up_asks_in_its_own_words():
     assert plan.wants == {"safety"} and ids(plan.lead) == ["trm#safety"]
     said = make_plan("what about the trial? (about: ASSIST)", [risk, result], said=frozenset({"result#finding"}))
     assert "result#finding" not in ids(said.lead + said.body)  # what the previous answer said is not said again
+
+
+def test_both_parts_of_a_two_part_question_are_answered_first():
+    dose = cand("dose", "procedure", 0.80, text="In the series, patients received one million cells per kilogram.")
+    met = cand("met", "finding", 0.70, text="In the series, the primary endpoint was met: no events over 487 days.")
+    other = cand("other", "design", 0.68, text="The series treated six patients with refractory diffuse disease.")
+    plan = make_plan("What cell dose was given in the series, and was its primary endpoint met?", [dose, met, other])
+    assert ids(plan.lead) == ["dose#procedure", "met#finding"] and "met#finding" not in ids(plan.body)
+    single = make_plan("What cell dose was given in the series?", [dose, met, other])
+    assert ids(single.lead) == ["dose#procedure"]
