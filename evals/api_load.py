@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "evals"))
 sys.path.insert(0, str(ROOT))
 
 from assistant.evaluate import load_gold  # noqa: E402
-from load import pct, rss_mb, serve  # noqa: E402
+from load import pct, rss_mb, serve, write  # noqa: E402
 
 
 def ask(url: str, question: str, mode: str) -> float:
@@ -92,13 +92,7 @@ def main() -> None:
               "under_load_p95_ms": round(pct(seconds, 0.95) * 1000), "single_client_p50_ms": pct(single, 0.5),
               "single_client_p95_ms": pct(single, 0.95), "single_client_answers": len(single),
               "server_rss_mb_before": before, "server_rss_mb_after": after, "error_samples": out["errors"][:5]}
-    target = Path(args.out)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "api_load.json").write_text(json.dumps(result, indent=2) + "\n")
-    rows = "\n".join(f"| {k} | {v} |" for k, v in result.items() if k != "error_samples")
-    (target / "api_load.md").write_text(f"# HTTP API under load ({args.clients} clients, {args.seconds:.0f} s)\n\n"
-                                        f"| measure | value |\n|---|---|\n{rows}\n")
-    print(json.dumps(result, indent=2))
+    write(result, Path(args.out), "api_load", f"HTTP API under load ({args.clients} clients, {args.seconds:.0f} s)")
     sys.exit(1 if result["errors"] else 0)
 
 

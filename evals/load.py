@@ -35,6 +35,15 @@ from assistant.evaluate import load_gold  # noqa: E402
 FOLLOW_UP = "And what are its risks?"
 
 
+def write(result: dict, out: Path, name: str, title: str) -> None:
+    """NAME.json and NAME.md (a table of the measures) in `out`, and the JSON on stdout."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    rows = "\n".join(f"| {k} | {v} |" for k, v in result.items() if k != "error_samples")
+    (out / f"{name}.md").write_text(f"# {title}\n\n| measure | value |\n|---|---|\n{rows}\n")
+    print(json.dumps(result, indent=2))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 2) if ordered else 0.0
@@ -177,13 +186,7 @@ def main() -> None:
               "mean_s": round(statistics.fmean(seconds), 2) if seconds else 0.0,
               "server_rss_mb_before": before, "server_rss_mb_after": after, "cpus": os.cpu_count(),
               "error_samples": [t["error"] for t in turns if "error" in t][:5]}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(result, indent=2) + "\n")
-    rows = "\n".join(f"| {k} | {v} |" for k, v in result.items() if k != "error_samples")
-    (out / "load.md").write_text(f"# Chat under load ({args.sessions} sessions x {args.questions} questions)\n\n"
-                                 f"| measure | value |\n|---|---|\n{rows}\n")
-    print(json.dumps(result, indent=2))
+    write(result, Path(args.out), "load", f"Chat under load ({args.sessions} sessions x {args.questions} questions)")
     sys.exit(1 if result["errors"] or result["leaks"] else 0)
 
 
