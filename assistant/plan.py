@@ -31,7 +31,7 @@ _BROAD = re.compile(r"\b(role|tell me( more)? about|overview|what is known|expla
                     r"what should i know|evidence (for|on)|and (is|are|what|how|does|do|can) )\b", re.I)
 # the statement types a question asks for (a question may ask for several); none: any answer type
 _WANTS = {
-    "finding": re.compile(r"\b(results?|find\w*|found|show\w*|outcomes?|(?<!side )effect\w*|efficacy|work\w*|benefit\w*|"
+    "finding": re.compile(r"\b(results?|find\w*|found|show\w*|(?<!primary )outcomes?|(?<!side )effect\w*|efficacy|work\w*|benefit\w*|"
                           r"survival|surviv\w*|mortality|deaths?|alive|improv\w*|help\w*|better|reduc\w*|far(e|ed|ing)|"
                           r"do(ing)? well|endpoints? (was |were )?(met|reached|achieved))\b", re.I),
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
@@ -51,7 +51,8 @@ _WANTS = {
                              r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
     "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*(?! ([\w-]+ )?(controlled )?(trials?|studies|RCTs?)\b)|enrol\w*|how many (studies|trials|patients|people)|"
                          r"follow-up|phase|testing|tested|being studied|under study|studying|population|baseline|"
-                         r"characteristics|clinical (situation|picture|status|history)|"
+                         r"characteristics|clinical (situation|picture|status|history)|primary (outcome|end ?point)|"
+                         r"centres|centers|countries|sites|recruit\w*|which (studies|trials)|included (studies|trials)|"
                          r"(who|which patients) (was|were) (treated|enrolled|included|studied))\b", re.I),
 }
 COMPARISON_SHARE = 0.8  # a synthesis naming two compared items opens a comparison when this relevant (of the best)

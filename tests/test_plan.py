@@ -213,3 +213,12 @@ def test_both_parts_of_a_two_part_question_are_answered_first():
     assert ids(plan.lead) == ["dose#procedure", "met#finding"] and "met#finding" not in ids(plan.body)
     single = make_plan("What cell dose was given in the series?", [dose, met, other])
     assert ids(single.lead) == ["dose#procedure"]
+
+
+def test_questions_about_how_a_study_was_run_ask_for_its_design():
+    from assistant.plan import wanted_types
+
+    for question in ("What was the primary outcome of the Paris MSC trial?", "Which studies did the meta-analysis include?",
+                     "How many centres and countries took part in ASTIS, and when was it recruited?"):
+        assert wanted_types(question) == {"design"}, question
+    assert wanted_types("What were the outcomes of SCOT?") == {"finding"}
