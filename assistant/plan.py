@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -175,10 +176,14 @@ _NEGATION = re.compile(r"\b(not|no|none|never|neither|nor|without)\b|n't\b", re.
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w-]*")  # a trial, cohort, society or drug name (not a sentence's first word)
 
 
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    return frozenset(a.lower() for a in curated().get("abbreviations", {}))
+
+
 def _names_in(text: str) -> set[str]:
     """The names a sentence uses (trials, cohorts, societies), not the field's abbreviations (HSCT, SSc, TRM)."""
-    common = {a.lower() for a in curated().get("abbreviations", {})}
-    return {n.lower() for n in _NAME.findall(text)} - common
+    return {n.lower() for n in _NAME.findall(text)} - _abbreviations()
 
 
 def _repeats(new: Candidate, old: Candidate) -> bool:
