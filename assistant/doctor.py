@@ -99,7 +99,7 @@ def examine(settings: Settings) -> list[Finding]:
     findings.append(Finding("notes", REPAIRED if changed else OK, report.summary()))
     try:
         loaded = store.loaded  # BM25 read from disk, or rebuilt from Chroma when unreadable or stale
-        findings.append(Finding("lexical", OK, f"BM25 over {len(loaded.ids)} passages of {len(loaded.shas)} sources"))
+        findings.append(Finding("lexical", OK, f"BM25 over {loaded.size} passages of {len(loaded.shas)} sources"))
     except IndexUnavailable as exc:
         findings.append(Finding("lexical", FAILED, str(exc)))
     return findings

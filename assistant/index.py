@@ -1,7 +1,7 @@
 """The index: passages in Chroma (embedded or a server), a registry of sources beside them, BM25 on disk.
 
 Chroma is the one source of truth; BM25 and the vocabulary are built from its documents and saved
-(`lexical.py`), rebuilt whenever the registry changes. Writes are two-phase, so that nothing is lost on a
+(`lexical.py`), brought up to date whenever the registry changes. Writes are two-phase, so that nothing is lost on a
 crash: a source's new passages are stored under its new content hash, then its entry in the registry is
 switched to that hash (the commit), then the old version's passages are deleted. Readers see only
 passages whose hash the registry names."""
@@ -305,7 +305,16 @@ class Store:
 
     @cached_property
     def loaded(self) -> Loaded:
-        """The committed sources with BM25 over their passages (loaded from disk, or rebuilt when stale)."""
+        """The committed sources with BM25 over their passages (loaded from disk, brought up to date with the
+        registry by a delta segment or a merge)."""
+        return self._open_lexical()
+
+    def optimize(self) -> Loaded:
+        """Merge the lexical index's segments into one (`assistant index --optimize`)."""
+        self.__dict__["loaded"] = self._open_lexical(optimize=True)
+        return self.loaded
+
+    def _open_lexical(self, optimize: bool = False) -> Loaded:
         from .lexical import open_loaded
 
         try:
@@ -317,7 +326,7 @@ class Store:
                 raw = json.loads(docs[sid])
                 raw["flags"] = tuple(raw.get("flags", ()))
                 sources[sid], shas[sid] = Source(**raw), meta["sha"]
-            return open_loaded(self.lexical_dir, self.passages._collection, sources, shas)
+            return open_loaded(self.lexical_dir, self.passages._collection, sources, shas, optimize=optimize)
         except IndexUnavailable:
             raise
         except Exception as exc:

@@ -1,8 +1,8 @@
 """The index as read: the committed sources, BM25 over their passages, and passages fetched on demand.
 
-Nothing here holds every passage's text: BM25 (bm25s, a sparse matrix) is built once from Chroma's documents
-and saved beside the index (`lexical.py`), so that a million passages load in seconds and in little memory;
-passage texts come from Chroma when a query needs them, with a bounded cache."""
+Nothing here holds every passage's text: BM25 (segments of postings, `postings.py`) is built from Chroma's
+documents and saved beside the index (`lexical.py`), so that a million passages load in seconds and in little
+memory; passage texts come from Chroma when a query needs them, with a bounded cache."""
 
 from __future__ import annotations
 
@@ -36,11 +36,11 @@ def store_id(passage_id: str, sha: str) -> str:
 class Loaded:
     sources: dict[str, Source]
     shas: dict[str, str]  # source id -> the committed content hash
-    ids: list[str]  # BM25 row -> passage id
-    source_of: np.ndarray  # BM25 row -> index in `source_ids`
+    ids: list[str]  # BM25 row -> passage id (dead rows included: see `size`)
+    source_of: np.ndarray  # BM25 row -> index in `source_ids` (-1: a dead row, of a replaced or removed version)
     patient: np.ndarray  # BM25 row -> written for patients
     source_ids: list[str]
-    bm25: object  # bm25s.BM25
+    postings: object  # postings.Postings: BM25 over the rows
     abbreviations: dict[str, str]  # learnt from the corpus ('long form (ABBR)')
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -125,13 +125,14 @@ class Loaded:
         return self._terms[pid]
 
     # -- vocabulary ------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """The number of live passages (rows of committed versions)."""
+        return self.postings.n
+
     def rows_with(self, term: str) -> np.ndarray:
-        """The BM25 rows (passages) that contain a stem: a column of the sparse matrix."""
-        col = self.bm25.vocab_dict.get(term) if self.ids else None
-        if col is None or col + 1 >= len(self.bm25.scores["indptr"]):
-            return np.empty(0, dtype=np.int64)
-        indptr = self.bm25.scores["indptr"]
-        return np.asarray(self.bm25.scores["indices"][indptr[col]:indptr[col + 1]])
+        """The live BM25 rows (passages) that contain a stem, ascending."""
+        return self.postings.rows_with(term)
 
     def document_frequency(self, term: str) -> int:
         return len(self.rows_with(term))
@@ -170,7 +171,7 @@ class Loaded:
         for names in raw.values():
             for name in names:
                 spread[name] = spread.get(name, 0) + 1
-        common = max(1, len(self.ids) // 4)
+        common = max(1, self.size // 4)
         return {sid: {n for n in names if spread[n] <= 2 and self.document_frequency(n) <= common}
                 for sid, names in raw.items()} | {sid: set() for sid, s in self.sources.items() if s.kind == "synthesis"}
 

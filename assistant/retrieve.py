@@ -94,7 +94,7 @@ class HybridRetriever(BaseRetriever):
 
         Chroma is asked without the filter first (a filtered HNSW search is far slower on a big index) for
         twice as many, and the filter applied here; only if too few pass is Chroma asked with it."""
-        n = len(self.store.loaded.ids)
+        n = self.store.loaded.size
         out: list[tuple[str, float]] = []
         try:
             for k, chroma_filter in ((min(2 * self.fetch_k, n), None), (min(self.fetch_k, n), where)):
@@ -118,7 +118,7 @@ class HybridRetriever(BaseRetriever):
         """Every passage's BM25 score for the query (None when it has no term to look for)."""
         loaded = self.store.loaded
         q_terms = list(dict.fromkeys(stems(self.lexicon.expand(query))))  # each once: expansions repeat words
-        return loaded.bm25.get_scores(q_terms) if q_terms and loaded.ids else None
+        return loaded.postings.get_scores(q_terms) if q_terms and loaded.size else None
 
     def _best(self, scores: np.ndarray, where: dict | None, within: np.ndarray | None = None) -> list[int]:
         """Rows of the best `fetch_k` positive scores that pass the filter (only rows `within`, if given)."""
@@ -174,7 +174,7 @@ class HybridRetriever(BaseRetriever):
     def search(self, query: str, k: int | None = None, where: dict | None = None,
                qvec: np.ndarray | None = None) -> list[Hit]:
         loaded = self.store.loaded
-        if not loaded.ids:
+        if not loaded.size:
             return []
         where = where if where is not None else self.where
         k = k or self.k

@@ -53,7 +53,7 @@ class Scope:
     def __init__(self, loaded: Loaded, lexicon: Lexicon, background: np.ndarray | None = None):
         self.loaded, self.lexicon = loaded, lexicon
         self.background = background if background is not None and len(background) else None
-        self.n = max(1, len(loaded.ids))
+        self.n = max(1, loaded.size)
         self.unseen = math.log((self.n + 1) / 0.5)
         self._idf: dict[str, float] = {}
         self._alternatives: dict[str, set[str]] = {}

@@ -2,6 +2,7 @@
 
 import shutil
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -59,24 +60,84 @@ def test_loaded_sources_keep_metadata(store):
     assert source.evidence == "phase 3 RCT, n=75" and source.year == 2018 and source.verified
 
 
+QUERIES = (["autolog", "stem", "cell"], ["mortal", "trial"], ["mesenchym", "stromal", "safeti"], ["zzz-unseen"])
+
+
 def test_bm25_is_saved_and_reused_until_the_index_changes(own_settings, store, caplog):
     index = Store(own_settings, embeddings=store.embeddings)
     index.sync(load_corpus(own_settings.corpus_dir))
     built = index.loaded
     folder = index.lexical_dir
     assert (folder / "rows.json").exists()
-    reloaded = lexical.load(folder, index.passages._collection, built.sources, built.shas)
-    assert reloaded is not None and reloaded.ids == built.ids
-    query = ["autolog", "stem", "cell"]
-    assert list(reloaded.bm25.get_scores(query)) == list(built.bm25.get_scores(query))
-
-    changed = dict(built.shas, **{"trial-a": "0" * 64})
-    assert lexical.load(folder, index.passages._collection, built.sources, changed) is None  # stale
+    assert lexical.load(folder).ids == built.ids
+    reopened = Store(own_settings, embeddings=store.embeddings)
+    for query in QUERIES:
+        assert list(reopened.loaded.postings.get_scores(query)) == list(built.postings.get_scores(query))
 
     (folder / "rows.json").write_text("{not json")
     reopened = Store(own_settings, embeddings=store.embeddings)
     assert reopened.loaded.ids == built.ids  # rebuilt from Chroma's documents
     assert "unreadable" in caplog.text
+
+
+def test_bm25_scores_are_bm25s_scores(store):
+    """Our segments score as bm25s (Lucene variant, its defaults) does on the same terms."""
+    bm25s = pytest.importorskip("bm25s")
+    loaded = store.loaded
+    seg = loaded.postings.segments[0]
+    docs = [[] for _ in seg.ids]
+    for col in range(len(seg.terms)):
+        a, b = seg.indptr[col], seg.indptr[col + 1]
+        for row, tf in zip(seg.indices[a:b], seg.tf[a:b]):
+            docs[row] += [col] * int(tf)
+    reference = bm25s.BM25()
+    reference.index((docs, {t: i for i, t in enumerate(seg.terms)}), show_progress=False)
+    for query in QUERIES[:3]:
+        ours, theirs = loaded.postings.get_scores(query), reference.get_scores(query)
+        assert np.count_nonzero(ours) > 0 and np.allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def _by_passage(loaded, query) -> dict[str, float]:
+    scores = loaded.postings.get_scores(query)
+    return {loaded.ids[r]: float(scores[r]) for r in np.flatnonzero(scores)}
+
+
+def test_a_change_becomes_a_delta_whose_scores_equal_a_full_rebuild(own_settings, store, monkeypatch):
+    """A new, a changed and a removed source: the base segment stays as it is on disk, one small delta holds the
+    new versions, dead rows are skipped; every score and every term's rows equal those of an index built from
+    scratch; `optimize` merges the segments into one with the same scores."""
+    monkeypatch.setattr(lexical, "DEAD_SHARE", 1.0)  # no merge yet, whatever share of rows is dead
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    assert len(index.loaded.postings.segments) == 1
+    base_files = {p.name: p.stat().st_mtime_ns for p in index.lexical_dir.iterdir()}
+    corpus = own_settings.corpus_dir
+    changed = corpus / "trial-a.md"
+    changed.write_text(changed.read_text().replace("patients", "participants", 1))
+    template = (corpus / "mesenchymal-c.md").read_text()
+    (corpus / "extra-e.md").write_text(template.replace("id: mesenchymal-c", "id: extra-e").replace(
+        'title: "Mesenchymal', 'title: "Extra cohort of mesenchymal'))
+    (corpus / "talk-d.md").unlink()
+    index.sync(load_corpus(corpus))
+    loaded = index.loaded
+    assert len(loaded.postings.segments) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in index.lexical_dir.iterdir()} == base_files
+    scratch = lexical.assemble([lexical.read_all(index.passages._collection, loaded.sources, loaded.shas)],
+                               index.passages._collection, loaded.sources, loaded.shas)
+    assert loaded.size == scratch.size < len(loaded.ids)
+    for query in QUERIES + (["particip", "patient"], ["extra", "cohort"]):
+        ours, theirs = _by_passage(loaded, query), _by_passage(scratch, query)
+        assert ours.keys() == theirs.keys() and all(np.isclose(ours[p], theirs[p], rtol=1e-6) for p in ours)
+    for term in ("cell", "particip", "talk", "extra"):
+        assert sorted(loaded.ids[r] for r in loaded.rows_with(term)) == sorted(scratch.ids[r] for r in scratch.rows_with(term))
+    assert not any(pid.startswith("talk-d#") for pid in _by_passage(loaded, ["talk", "cell"]))
+
+    merged = index.optimize()
+    assert len(merged.postings.segments) == 1 and len(merged.ids) == merged.size == scratch.size
+    assert not any((index.lexical_dir.parent / "deltas" / index.lexical_dir.name).glob("*"))
+    for query in QUERIES:
+        ours, theirs = _by_passage(merged, query), _by_passage(scratch, query)
+        assert ours.keys() == theirs.keys() and all(np.isclose(ours[p], theirs[p], rtol=1e-6) for p in ours)
 
 
 def test_the_next_write_sweeps_a_dead_writers_leftovers(own_settings, store):
@@ -109,4 +170,4 @@ def test_damaged_bm25_files_are_detected_and_rebuilt(own_settings, store, caplog
     reopened = Store(own_settings, embeddings=store.embeddings)
     assert reopened.loaded.ids == built.ids and "unreadable" in caplog.text
     query = ["autolog", "stem", "cell"]
-    assert list(reopened.loaded.bm25.get_scores(query)) == list(built.bm25.get_scores(query))
+    assert list(reopened.loaded.postings.get_scores(query)) == list(built.postings.get_scores(query))
