@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -214,10 +215,11 @@ class Store:
         beat = time.monotonic()
         ids = [store_id(p.id, note.sha) for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
-        for i in range(0, len(passages), BATCH):
-            self.passages.add_texts([p.text for p in passages[i:i + BATCH]], metas[i:i + BATCH], ids[i:i + BATCH])
+        for i, vectors in _ahead(self.embeddings.embed_documents, [p.text for p in passages], BATCH):
+            self.passages._collection.upsert(ids=ids[i:i + BATCH], embeddings=vectors, metadatas=metas[i:i + BATCH],
+                                             documents=[p.text for p in passages[i:i + BATCH]])
             if self.on_batch:
-                self.on_batch(len(passages[i:i + BATCH]))
+                self.on_batch(len(vectors))
             if time.monotonic() - beat > BEAT_SECONDS:
                 self._beat(sid, note.sha)
                 beat = time.monotonic()
@@ -376,6 +378,19 @@ class Store:
         while len(self._sentences) > SENTENCE_CACHE:
             self._sentences.popitem(last=False)
         return out
+
+
+def _ahead(embed, texts: list[str], size: int):
+    """(start, vectors) batch by batch, the next batch embedded in a thread while the caller stores this one:
+    the model (onnxruntime, which releases the GIL) and Chroma's writes overlap instead of taking turns."""
+    starts = range(0, len(texts), size)
+    with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
+        coming = pool.submit(embed, texts[:size]) if texts else None
+        for i in starts:
+            vectors = coming.result()
+            if i + size < len(texts):
+                coming = pool.submit(embed, texts[i + size:i + 2 * size])
+            yield i, vectors
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:
