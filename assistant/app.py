@@ -1,6 +1,6 @@
 """The chat page: Gradio Blocks over the answer engine, for clinicians and patients.
 
-`ChatPage` holds what happens in a session (asking, streaming the card, suggestions, feedback) on a
+`ChatPage` holds what happens in a session (asking, streaming the card, then suggestions, feedback) on a
 per-session state dict, without Gradio components, so it can be tested directly; `build_app` lays out the
 page and wires the events; `launch` serves it (queue with a concurrency limit, no analytics, no footer links).
 """
@@ -107,13 +107,22 @@ class ChatPage:
                 yield state, shown
                 time.sleep(self.stream_delay)
         yield state, None
-        if turn.answer is not None:
-            try:
-                budget = SUGGESTION_BUDGET if self.busy <= 1 else SUGGESTION_BUDGET // 2  # others wait: check fewer
-                turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question], budget=budget)
-            except Exception:
-                log.exception("suggestions failed")
-            yield state, None
+
+    def suggest(self, state: dict | None) -> dict:
+        """Suggested follow-ups for the last turn, checked against the engine (fewer when answers are being
+        computed for others): a step of its own, run after the card is shown and never in an answer's way."""
+        state = state or new_state()
+        turns = [t for t in state["turns"] if t.error is None]
+        turn = turns[-1] if turns else None
+        if turn is None or turn.answer is None or turn.suggestions:
+            return state
+        try:
+            budget = SUGGESTION_BUDGET if self.busy == 0 else SUGGESTION_BUDGET // 2
+            history = [t.question for t in turns[:-1]]
+            turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question], budget=budget)
+        except Exception:
+            log.exception("suggestions failed")
+        return state
 
     # -- what the page shows -------------------------------------------------------------------
     @staticmethod
@@ -246,11 +255,20 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
             value = evt.value.get("text", "") if isinstance(evt.value, dict) else evt.value
             yield from ask(value, chosen_mode, st)
 
+        def suggest(st):
+            st = page.suggest(st)
+            return {chatbot: page.messages(st), state: st}
+
         outputs = [chatbot, state, sources, export, download, box, send]
-        box.submit(ask, [box, mode, state], outputs, api_name="ask")
-        send.click(ask, [box, mode, state], outputs, api_visibility="private")
-        chatbot.example_select(ask_selected, [mode, state], outputs, api_visibility="private")
-        chatbot.option_select(ask_selected, [mode, state], outputs, api_visibility="private")
+        # suggestions: a second event in a queue of their own (one at a time), so answers never wait for them
+        later = {"fn": suggest, "inputs": [state], "outputs": [chatbot, state], "concurrency_id": "suggest",
+                 "concurrency_limit": 1}
+        box.submit(ask, [box, mode, state], outputs, api_name="ask").then(**later, api_name="suggest")
+        send.click(ask, [box, mode, state], outputs, api_visibility="private").then(**later, api_visibility="private")
+        chatbot.example_select(ask_selected, [mode, state], outputs, api_visibility="private").then(
+            **later, api_visibility="private")
+        chatbot.option_select(ask_selected, [mode, state], outputs, api_visibility="private").then(
+            **later, api_visibility="private")
 
         def on_like(st, evt: gr.LikeData):
             st, ask_comment = page.vote(st, evt.index, evt.liked)

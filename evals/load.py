@@ -5,8 +5,9 @@
 Without `--url` it serves the chat itself (`assistant chat` on a free loopback port, its own index in a
 temporary home) and stops it afterwards. Each session is its own `gradio_client.Client` (its own Gradio session
 and conversation state) and asks its questions through the page's `/ask` endpoint, the last one a follow-up
-("And what are its risks?"), in clinician or patient mode. Checked for every turn: no error, an answer card,
-and a conversation that holds exactly this session's own questions so far (a leak would show another's).
+("And what are its risks?"), in clinician or patient mode, each followed by `/suggest` (the checked follow-ups,
+which the page runs next). Checked for every turn: no error, an answer card, and a conversation that holds
+exactly this session's own questions so far (a leak would show another's).
 Writes `load.json` and `load.md` with two latencies as the client sees them (queue included): until the answer
 card shows (`answer_shown_*`) and until the turn ends (`p50_s`, `p95_s`: the suggested follow-ups are checked
 after the card shows); answers per second, errors, leaks, and the server's memory before and after."""
@@ -104,7 +105,9 @@ def run_session(url: str, number: int, questions: list[str], mode: str, auth=Non
             for update in job:  # the page's updates as they come: the card shows once the answer is computed
                 if "answer_s" not in record and _cards(update[0]) > len(asked):
                     record["answer_s"] = round(time.perf_counter() - start, 3)
-            result = job.result()
+            job.result()
+            record["answer_s"] = record.get("answer_s", round(time.perf_counter() - start, 3))
+            result = client.predict(api_name="/suggest")  # what the page runs next: the follow-ups, checked
             chat = result[0] if isinstance(result, (list, tuple)) else result
             asked.append(question)
             shown = user_messages(chat)
