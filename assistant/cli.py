@@ -40,8 +40,9 @@ def cli(ctx, home, corpus, chroma_url, verbose, quiet):
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
+@click.option("--optimize", is_flag=True, help="Then merge the BM25 segments into one.")
 @click.pass_obj
-def index(settings: Settings, rebuild: bool):
+def index(settings: Settings, rebuild: bool, optimize: bool):
     """Build or update the index from the corpus (re-embeds only notes that changed)."""
     from .corpus import CorpusError, load_corpus
     from .doctor import open_or_set_aside
@@ -59,9 +60,10 @@ def index(settings: Settings, rebuild: bool):
             click.echo(finding.message, err=True)
         with passages_bar(store, to_write(store, notes, rebuild)):
             report = store.sync(notes, rebuild=rebuild)
+        merged = store.optimize() if optimize else None
     except IndexUnavailable as exc:
         _fail(str(exc))
-    click.echo(report.summary())
+    click.echo(report.summary() + (f"; BM25 merged: {merged.size} passages in one segment" if merged else ""))
 
 
 @cli.command()
@@ -116,9 +118,10 @@ def check(paths):
 @click.option("--replace", is_flag=True, help="Let the document replace another document that has its id.")
 @click.pass_obj
 def ingest(settings: Settings, paths, kind, title, year, citation, authors, source_id, replace):
-    """Add your own documents (Markdown, text, HTML, PDF; files or folders) to the index."""
+    """Add your own documents (Markdown, text, HTML, PDF, DOCX; files or folders) to the index."""
     from .index import IndexUnavailable, open_store
     from .ingest import ingest as run
+    from .progress import file_bar
 
     try:
         store = open_store(settings)
@@ -126,12 +129,9 @@ def ingest(settings: Settings, paths, kind, title, year, citation, authors, sour
         _fail(str(exc))
     flags = {"kind": kind, "title": title, "year": year, "citation": citation, "authors": authors}
     outcomes = run(store, list(paths), flags, report=lambda line: click.echo(line, err=True), source_id=source_id,
-                   replace=replace)
+                   replace=replace, progress=file_bar)
     for o in outcomes:
-        line = f"{o.status:9} {o.path}" + (f" -> {o.source_id}" if o.source_id else "") + (f": {o.message}" if o.message else "")
-        click.echo(line)
-        for warning in o.warnings:
-            click.echo(f"          warning: {warning}")
+        click.echo(o.report())
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)
 

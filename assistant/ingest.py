@@ -1,8 +1,9 @@
-"""A user's own documents into the index: Markdown, plain text, HTML and PDF, files or folders.
+"""A user's own documents into the index: Markdown, plain text, HTML, PDF and DOCX, files or folders.
 
-Metadata comes from front matter, then PDF metadata, then the command's flags; a document without a
-title or a kind is refused with the flag to add. Each file succeeds or fails on its own, with a clear
-message, and the index is written with the same two-phase commit as the curated corpus."""
+Metadata comes from front matter or the file's own (PDF metadata, DOCX properties, HTML title), then the
+command's flags; a document without a title or a kind is refused with the flag to add. Each file succeeds or
+fails on its own, with a clear message, and the index is written with the same two-phase commit as the curated
+corpus. HTML and DOCX are read by formats.py."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ import io
 import os
 import json
 import re
+import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from .index import WriteError
 from .corpus import CorpusError, Note, load_yaml, source_from_meta, split_front_matter
+from .formats import docx_text, html_text
 from .injection import has_instructions
 
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
-             ".html": "html", ".htm": "html", ".pdf": "pdf"}
+             ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 
 
 class IngestError(ValueError):
@@ -35,38 +38,11 @@ class Outcome:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
 
-
-class _Text(HTMLParser):
-    """Visible text of an HTML page, headings kept as '##' sections; scripts and styles dropped."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "noscript"):
-            self._skip += 1
-        elif tag in ("h1", "h2", "h3"):
-            self.parts.append("\n\n## ")
-        elif tag in ("p", "br", "li", "div", "tr"):
-            self.parts.append("\n")
-        self._in_title = tag == "title"
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "noscript") and self._skip:
-            self._skip -= 1
-        elif tag in ("h1", "h2", "h3"):
-            self.parts.append("\n")
-        self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data.strip()
-        elif not self._skip:
-            self.parts.append(data)
+    def report(self) -> str:
+        """Its line in `assistant ingest`'s output, then a line per warning."""
+        line = f"{self.status:9} {self.path}" + (f" -> {self.source_id}" if self.source_id else "")
+        return "\n".join([line + (f": {self.message}" if self.message else "")]
+                         + [f"          warning: {w}" for w in self.warnings])
 
 
 def decode(raw: bytes, warnings: list[str]) -> str:
@@ -124,18 +100,37 @@ def read_pdf(path: Path) -> tuple[str, dict]:
     return body, {k: v for k, v in meta.items() if v}
 
 
+def read_docx(path: Path) -> tuple[str, dict]:
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
+    data = read_bytes(path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise IngestError(f"unreadable DOCX (BadZipFile: {exc}): it is damaged, or another kind of file renamed "
+                          "(a .doc must be saved as .docx first)") from exc
+    if unpacked > MAX_BYTES:  # a few kB of zip can unpack to gigabytes: the cap holds for the unpacked size too
+        raise IngestError(f"the DOCX unpacks to {unpacked / 1e6:,.1f} MB; the limit is {MAX_BYTES / 1e6:,.0f} MB "
+                          "(ASSISTANT_MAX_FILE_MB)")
+    try:
+        return docx_text(data)
+    except (PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:
+        detail = re.sub(r"^file '.*?' is", "it is", str(exc).strip("\"'"))
+        raise IngestError(f"unreadable DOCX ({exc.__class__.__name__}: {detail})") from exc
+
+
 def read_document(path: Path, warnings: list[str]) -> tuple[str, dict]:
     """The body text and the metadata found in the file itself."""
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise IngestError(f"unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(sorted(SUPPORTED))}")
-    if kind == "pdf":
-        return read_pdf(path)
+    if kind in ("pdf", "docx"):
+        return read_pdf(path) if kind == "pdf" else read_docx(path)
     text = decode(read_bytes(path), warnings)
     if kind == "html":
-        parser = _Text()
-        parser.feed(text)
-        return re.sub(r"[ \t]+", " ", "".join(parser.parts)), ({"title": parser.title} if parser.title else {})
+        return html_text(text)
     parts = split_front_matter(text) if kind == "markdown" else None
     if parts:
         try:
@@ -174,12 +169,18 @@ def make_note(path: Path, flags: dict, warnings: list[str], source_id: str | Non
 
 
 def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
-    """Files to ingest (folders walked, hidden files skipped) and the paths that do not exist."""
+    """Files to ingest (folders walked, hidden files skipped) and the paths that give none: a path that does not
+    exist, a folder with no file of a supported type."""
     files, missing = [], []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-                            and p.suffix.lower() in SUPPORTED)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files += [p for p in found if p.suffix.lower() in SUPPORTED]
+            if not any(p.suffix.lower() in SUPPORTED for p in found):
+                others = sorted({p.suffix.lower() or "(no extension)" for p in found})
+                held = f"it holds only {', '.join(others)} files" if others else "it is empty"
+                missing.append(Outcome(str(path), "failed", message=f"no file to ingest in this folder: {held}; "
+                                                                    f"supported: {', '.join(sorted(SUPPORTED))}"))
         elif path.exists():
             files.append(path)
         else:
@@ -202,8 +203,9 @@ def clash(entry: dict | None, path: Path, replace: bool) -> str | None:
 
 
 def ingest(store, paths: list[Path], flags: dict, report=None, source_id: str | None = None,
-           replace: bool = False) -> list[Outcome]:
-    """Ingest every file on its own: one that fails is reported and the others still go in."""
+           replace: bool = False, progress=None) -> list[Outcome]:
+    """Ingest every file on its own: one that fails is reported and the others still go in. `progress(store,
+    passages, file name)`, if given, is a context manager around each file's write (progress.file_bar)."""
     files, outcomes = collect(paths)
     if source_id and len(files) > 1:
         return outcomes + [Outcome(str(p), "failed", message="--id names one document; ingest the files one by one")
@@ -228,7 +230,8 @@ def ingest(store, paths: list[Path], flags: dict, report=None, source_id: str | 
         if report:
             report(f"ingesting {path} as {note.source.id} ({len(passages)} passages)")
         try:
-            store.put(note, origin="ingest", passages=passages)
+            with progress(store, len(passages), path.name) if progress else nullcontext():
+                store.put(note, origin="ingest", passages=passages)
         except WriteError as exc:
             outcomes.append(Outcome(str(path), "failed", note.source.id, str(exc), warnings))
             continue

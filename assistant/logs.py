@@ -11,7 +11,7 @@ import os
 import warnings
 
 NOISY = ("abbreviations", "bm25s", "httpx", "httpcore", "chromadb", "urllib3", "onnxruntime", "gradio",
-         "uvicorn.access", "matplotlib", "PIL")
+         "uvicorn.access", "matplotlib", "PIL", "trafilatura", "htmldate", "courlan", "justext", "docx")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 

@@ -21,9 +21,24 @@ def passages_bar(store, total: int, label: str = "Embedding passages"):
     if total <= 0:
         yield
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True) as bar:
+    bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
+                            item_show_func=lambda _: rate(bar))
+    with bar:
         store.on_batch = bar.update
         try:
             yield
         finally:
             store.on_batch = None
+
+
+def rate(bar) -> str | None:
+    """Passages embedded per second so far (None until click has timed a step)."""
+    return f"{1 / bar.time_per_iteration:,.0f} passages/s" if bar.time_per_iteration else None
+
+
+def file_bar(store, total: int, name: str):
+    """The bar of one file `assistant ingest` writes, when it takes more than one batch of the store: a smaller
+    file is embedded and stored in one step, so its bar could only jump from 0 to 100%."""
+    from .index import BATCH
+
+    return passages_bar(store, total if total > BATCH else 0, f"Embedding {name}")

@@ -38,3 +38,15 @@ def engine(settings, store):
     from assistant.answer import ExtractiveEngine
 
     return ExtractiveEngine(store, settings)
+
+
+@pytest.fixture
+def home_store(tmp_path, settings, store):
+    """Its own index of the fixture corpus in a temporary home (the session's model), for tests that write."""
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+
+    own = Settings(corpus_dir=settings.corpus_dir, home=tmp_path / "home", prompts_dir=settings.prompts_dir)
+    index = Store(own, embeddings=store.embeddings)
+    index.sync(load_corpus(own.corpus_dir))
+    return own, index

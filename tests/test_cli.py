@@ -65,6 +65,9 @@ def test_index_reports_unchanged_on_second_run(run, tmp_path, fixture_corpus):
     run("index", home=home)
     result = run("index", home=home)
     assert "0 added, 0 updated, 0 removed, 4 unchanged" in result.output
+    assert "merged" not in result.output
+    merged = run("index", "--optimize", home=home)
+    assert merged.exit_code == 0 and "BM25 merged:" in merged.output and "passages in one segment" in merged.output
 
 
 def test_sources_list_show_ingest_and_remove(run, tmp_path, fixture_corpus):

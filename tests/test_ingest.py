@@ -6,9 +6,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-from assistant.config import Settings
 from assistant.index import Store
 from assistant.ingest import ingest
 
@@ -35,16 +32,6 @@ def pdf_bytes(text: str) -> bytes:
     return bytes(out)
 
 
-@pytest.fixture
-def home_store(tmp_path, settings, store):
-    own = Settings(corpus_dir=settings.corpus_dir, home=tmp_path / "home", prompts_dir=settings.prompts_dir)
-    index = Store(own, embeddings=store.embeddings)
-    from assistant.corpus import load_corpus
-
-    index.sync(load_corpus(own.corpus_dir))
-    return own, index
-
-
 def write(folder, name, data):
     path = folder / name
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
@@ -65,10 +52,10 @@ def test_every_format_goes_in(tmp_path, home_store):
     assert {o.status for o in outcomes} == {"added"}, outcomes
     loaded = index.loaded
     ids = {o.source_id for o in outcomes}
-    assert ids == {"clinic-protocol", "plain", "notes", "clinic-page", "paper"}
+    assert ids == {"clinic-protocol", "plain", "notes", "referral", "paper"}  # a page's one <h1> is its title
     assert loaded.sources["clinic-protocol"].kind == "guideline"  # front matter wins over the flag
     assert loaded.sources["notes"].kind == "research" and loaded.sources["notes"].title == "Fallback title"
-    html_text = " ".join(p.text for p in loaded.of_source("clinic-page"))
+    html_text = " ".join(p.text for p in loaded.of_source("referral"))
     assert "4 weeks" in html_text and "alert" not in html_text
     assert "Mesenchymal stromal cells" in " ".join(p.text for p in loaded.of_source("paper"))
 
