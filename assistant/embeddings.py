@@ -14,6 +14,7 @@ below, copied because that package requires sentence-transformers and so torch."
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import tempfile
@@ -175,3 +176,29 @@ def _torch_model_path() -> str | None:
         return model_path()
     except RuntimeError:
         return None
+
+
+def passage_vectors(embeddings: Embeddings, passages: list[tuple[str, list[str]]]
+                    ) -> tuple[list[list[float]], list[np.ndarray]]:
+    """Each passage (its text, and the sentences that may be quoted from it) embedded whole, and each of its
+    sentences too, in one batch (a sentence that is the whole text is embedded once). The sentence vectors are
+    stored with the passage (`pack`), so that an answer needs no embedding but the question's. (A passage's
+    vector could be the mean of its sentences' and halve this work; on the gold questions that moved which
+    passages are retrieved and which questions are declined, so the passage keeps its own vector.)"""
+    texts: dict[str, int] = {}
+    for text, sentences in passages:
+        for t in (text, *sentences):
+            texts.setdefault(t, len(texts))
+    vectors = np.asarray(embeddings.embed_documents(list(texts)), dtype=np.float32)
+    return ([vectors[texts[text]].tolist() for text, _ in passages],
+            [vectors[[texts[t] for t in sentences]] for _, sentences in passages])
+
+
+def pack(vectors: np.ndarray) -> str:
+    """Sentence vectors as text for a passage's metadata: float16, base64 (768 bytes per 384-d sentence)."""
+    return base64.b64encode(np.asarray(vectors, dtype="<f2").tobytes()).decode("ascii")
+
+
+def unpack(text: str, rows: int) -> np.ndarray:
+    """The vectors `pack` wrote for a passage of `rows` sentences (ValueError if they are not that many)."""
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).reshape(rows, -1)

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from . import manifest
 from .config import Settings
+from .embeddings import pack, passage_vectors, unpack
 from .errors import IndexUnavailable, WriteError  # noqa: F401 (raised here; callers import them from here too)
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
@@ -215,8 +216,13 @@ class Store:
         beat = time.monotonic()
         ids = [store_id(p.id, note.sha) for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
-        for i, vectors in _ahead(self.embeddings.embed_documents, [p.text for p in passages], BATCH):
-            self.passages._collection.upsert(ids=ids[i:i + BATCH], embeddings=vectors, metadatas=metas[i:i + BATCH],
+        embed = partial(passage_vectors, self.embeddings)
+        for i, (vectors, sentences) in _ahead(embed, [(p.text, p.sentences) for p in passages], BATCH):
+            batch = metas[i:i + BATCH]
+            for meta, p, mine in zip(batch, passages[i:i + BATCH], sentences):
+                if p.sentences:  # stored with the passage: an answer quoting it embeds nothing more
+                    meta["sentence_vectors"] = pack(mine)
+            self.passages._collection.upsert(ids=ids[i:i + BATCH], embeddings=vectors, metadatas=batch,
                                              documents=[p.text for p in passages[i:i + BATCH]])
             if self.on_batch:
                 self.on_batch(len(vectors))
@@ -357,13 +363,21 @@ class Store:
         return np.asarray(got if got is not None else [], dtype=np.float32)
 
     def sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
-        """passage id -> [(sentence, vector)] in reading order; sentences are embedded when first needed
-        (one batch per query) and kept in a bounded cache."""
+        """passage id -> [(sentence, vector)] in reading order: the vectors stored with the passage at ingest, or
+        (an index written before they were stored) embedded when first needed, one batch per query; kept in a
+        bounded cache."""
         with self._lock:
             return self._sentence_vectors(passages)
 
     def _sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
         todo = [p for p in passages if p.id not in self._sentences]
+        stored = self.loaded.stored_vectors([p.id for p in todo]) if todo else {}
+        for p in todo:
+            try:
+                self._sentences[p.id] = list(zip(p.sentences, unpack(stored[p.id], len(p.sentences))))
+            except (KeyError, ValueError):  # none stored (an older index), or not these sentences: embed them
+                continue
+        todo = [p for p in todo if p.id not in self._sentences]
         texts = [(p.id, s) for p in todo for s in p.sentences]
         if texts:
             vectors = np.asarray(self.embeddings.embed_documents([s for _, s in texts]), dtype=np.float32)
@@ -380,17 +394,17 @@ class Store:
         return out
 
 
-def _ahead(embed, texts: list[str], size: int):
-    """(start, vectors) batch by batch, the next batch embedded in a thread while the caller stores this one:
-    the model (onnxruntime, which releases the GIL) and Chroma's writes overlap instead of taking turns."""
-    starts = range(0, len(texts), size)
+def _ahead(embed, items: list, size: int):
+    """(start, what `embed` made of the batch) batch by batch, the next batch embedded in a thread while the
+    caller stores this one: the model (onnxruntime, which releases the GIL) and Chroma's writes overlap instead
+    of taking turns."""
     with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
-        coming = pool.submit(embed, texts[:size]) if texts else None
-        for i in starts:
-            vectors = coming.result()
-            if i + size < len(texts):
-                coming = pool.submit(embed, texts[i + size:i + 2 * size])
-            yield i, vectors
+        coming = pool.submit(embed, items[:size]) if items else None
+        for i in range(0, len(items), size):
+            done = coming.result()
+            if i + size < len(items):
+                coming = pool.submit(embed, items[i + size:i + 2 * size])
+            yield i, done
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:

@@ -44,6 +44,7 @@ class Loaded:
     abbreviations: dict[str, str]  # learnt from the corpus ('long form (ABBR)')
     collection: object = None  # the Chroma collection the texts come from
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _vectors: dict = field(default_factory=dict, repr=False)  # passage id -> its packed sentence vectors
     _terms: dict = field(default_factory=dict, repr=False)
     _statements: dict = field(default_factory=dict, repr=False)
     _of_source: dict = field(default_factory=dict, repr=False)  # (source id, audience) -> its passages  # source id -> {statement id: (passage, st)}
@@ -56,12 +57,21 @@ class Loaded:
         """Is a stored passage part of its source's committed version?"""
         return self.shas.get(meta.get("source_id")) == meta.get("sha")
 
-    def remember(self, passage: Passage) -> Passage:
+    def remember(self, passage: Passage, vectors: str | None = None) -> Passage:
         self._cache[passage.id] = passage
         self._cache.move_to_end(passage.id)
+        if vectors:
+            self._vectors[passage.id] = vectors
         while len(self._cache) > CACHE:
-            self._cache.popitem(last=False)
+            self._vectors.pop(self._cache.popitem(last=False)[0], None)
         return passage
+
+    def stored_vectors(self, pids: list[str]) -> dict[str, str]:
+        """The sentence vectors stored with these passages at ingest (packed; see embeddings.pack), where there
+        are any: an index written before they were stored has none, and its sentences are embedded when needed."""
+        with self._lock:
+            self._passages([pid for pid in pids if pid not in self._vectors])
+            return {pid: self._vectors[pid] for pid in pids if pid in self._vectors}
 
     def passages(self, pids: list[str]) -> dict[str, Passage]:
         """Passages by id (unknown or uncommitted ids are left out)."""
@@ -83,7 +93,7 @@ class Loaded:
             if self.visible(meta):
                 statements = tuple(Statement.from_meta(x) for x in json.loads(meta.get("statements") or "[]"))
                 out.append(self.remember(Passage(meta["passage_id"], meta["source_id"], meta["section"], text,
-                                                 meta["audience"], statements)))
+                                                 meta["audience"], statements), meta.get("sentence_vectors")))
         return out
 
     def passage(self, pid: str) -> Passage:

@@ -60,7 +60,7 @@ def perturb(text: str, rng: random.Random) -> str:
 
 
 class Table(Embeddings):
-    """Vectors of the sentence variants (embedded for real, once), and of passages derived from them.
+    """Vectors of the sentence variants (embedded for real, once), and of passages and sentences derived from them.
 
     As a LangChain `Embeddings`, it answers for a synthetic passage from its derived vector and embeds
     anything else (real passages, questions) with the real model."""
@@ -82,6 +82,10 @@ class Table(Embeddings):
         text = perturb(" ".join(variant(self.pool[i], DISEASES[disease]) for i in picks), rng)
         vec = self.vectors[disease, picks].mean(0)
         self.derived[text] = vec / np.linalg.norm(vec)
+        sentences = split_sentences(text)
+        if len(sentences) == len(picks):  # each sentence's vector too (stored at ingest): its variant's
+            for sentence, i in zip(sentences, picks):
+                self.derived.setdefault(sentence, self.vectors[disease, i])
         return text
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -91,7 +95,7 @@ class Table(Embeddings):
             out[i] = vec
         for i, t in enumerate(texts):
             if out[i] is None:
-                out[i] = self.derived.pop(t).tolist()  # each synthetic text is added once
+                out[i] = self.derived.pop(t).tolist()  # each synthetic text is added once (or embedded for real)
         return out
 
     def embed_query(self, text: str) -> list[float]:

@@ -171,3 +171,33 @@ def test_damaged_bm25_files_are_detected_and_rebuilt(own_settings, store, caplog
     assert reopened.loaded.ids == built.ids and "unreadable" in caplog.text
     query = ["autolog", "stem", "cell"]
     assert list(reopened.loaded.postings.get_scores(query)) == list(built.postings.get_scores(query))
+
+
+def test_sentence_vectors_are_stored_at_ingest_and_an_answer_embeds_none(own_settings, store):
+    """Each passage's sentences are embedded when it is written and stored with it (float16): reading them back
+    calls the model for nothing, and they are the model's vectors of those sentences."""
+
+    class Counting:
+        def __init__(self, model):
+            self.model, self.texts = model, 0
+
+        def embed_documents(self, texts):
+            self.texts += len(texts)
+            return self.model.embed_documents(texts)
+
+        def __getattr__(self, name):
+            return getattr(self.model, name)
+
+    counting = Counting(store.embeddings)
+    index = Store(own_settings, embeddings=counting)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    passages = list(index.loaded.passages(index.loaded.ids[:6]).values())
+    assert passages and all(p.sentences for p in passages)
+    counting.texts = 0
+    got = index.sentence_vectors(passages)
+    assert counting.texts == 0
+    for p in passages:
+        sentences = [s for s, _ in got[p.id]]
+        assert sentences == p.sentences
+        fresh = np.asarray(store.embeddings.embed_documents(sentences))
+        assert np.allclose(np.stack([v for _, v in got[p.id]]), fresh, atol=2e-3)
