@@ -20,6 +20,7 @@ _QUALIFIERS = re.compile(r"^(other|unspecified|primary|secondary|acute|chronic|s
 _CUT = re.compile(r"\s*(?:\[|\(|,|;|:| with | without | due to | in | of the | complicating | affecting | not "
                   r"elsewhere| NEC| NOS)", re.I)
 _SUFFIX = re.compile(r"\s+(disease|syndrome|disorders?)$", re.I)
+_LATIN_TAIL = re.compile(r"\s+(mellitus|insipidus|vulgaris)$", re.I)
 MAX_WORDS = 4
 # single words ICD uses as names that say nothing about which condition: never a name on their own
 GENERIC = frozenset(stems("disease diseases disorder syndrome failure infection injury complication deficiency "
@@ -43,9 +44,10 @@ def condition_names() -> dict[tuple[str, ...], str]:
         forms = {core} | {w for w in re.findall(r"[A-Za-z]+", description) if _DISEASE_WORD.match(w.lower())}
         bare = _QUALIFIERS.sub("", core)
         forms |= {bare, _SUFFIX.sub("", bare), _SUFFIX.sub("", core)}
-        for form in forms:
+        forms |= {_LATIN_TAIL.sub("", f) for f in forms}  # 'type 1 diabetes mellitus' is said 'type 1 diabetes'
+        for form in {f.replace("-", " ") for f in forms}:  # 'graft-versus-host disease': its words, as questions split them
             words = form.split()
-            if not words or len(words) > MAX_WORDS or not all(w.isalpha() for w in words):
+            if not words or len(words) > MAX_WORDS or not all(w.isalpha() or (w.isdigit() and i) for i, w in enumerate(words)):
                 continue
             key = tuple(stems(form))
             telling = [w for w, k in zip(words, key) if w.lower() not in easy and k not in GENERIC and len(w) >= 5]
@@ -59,7 +61,8 @@ def condition_names() -> dict[tuple[str, ...], str]:
 # International Nonproprietary Name stems (WHO): a word ending in one is a drug ('tofacitinib', 'bosentan').
 _DRUG = re.compile(r"\b[a-z]{2,}(?:mab|tinib|nib|acept|ercept|pril|sartan|sentan|olol|statin|ciguat|prazole|dipine|lukast|"
                    r"parin|platin|rubicin|gliptin|gliflozin|glitazone|oxacin|cycline|cillin|mycin|conazole|afil|"
-                   r"prost|setron|triptan|azepam|dronate|limus|fenidone|citinib)\b", re.I)
+                   r"prost|setron|triptan|azepam|dronate|limus|fenidone|citinib|sone|olone|quine|trexate|prine|phosphamide|mustine|"
+                   r"taxel)\b", re.I)
 # single words that name a disease by their ending ('vasculitis', 'lymphoma'), as ICD-10 uses them
 _DISEASE_WORD = re.compile(r"^(?!diagnosis$|prognosis$)[a-z]{4,}(?:itis|osis|oma|aemia|emia|pathy|plasia|trophy)$")
 

@@ -31,7 +31,7 @@ from .schema import Source
 log = logging.getLogger(__name__)
 PAGE = 5000
 MAX_DELTAS, DEAD_SHARE = 8, 0.25  # merge when there are more deltas, or more dead rows, than this
-MANIFEST, FORMAT = "manifest.json", 3  # format 3: segments
+MANIFEST, FORMAT = "manifest.json", 4  # 3: segments; 4: more British spellings folded by `stem`
 _seen: dict[Path, tuple[tuple, Segment]] = {}  # folder -> (its files' stamps, the segment): read once per process
 
 
@@ -126,8 +126,10 @@ def load(folder: Path) -> Segment | None:
         if folder in _seen and _seen[folder][0] == stamp:
             return _seen[folder][1]
         manifest = json.loads((folder / MANIFEST).read_text())
-        if manifest.get("format") != FORMAT:
-            raise ValueError(f"format {manifest.get('format')!r}, this version writes {FORMAT}")
+        if manifest.get("format") != FORMAT:  # written by another version: not damage, just rebuilt
+            log.info("the saved BM25 index at %s has format %r, this version writes %s: rebuilding it", folder,
+                     manifest.get("format"), FORMAT)
+            return None
         if manifest.get("files") != _checksums(folder):
             raise ValueError("its files do not match their checksums")
         segment = Segment.load(folder)

@@ -89,14 +89,16 @@ def _stemmer():
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem, with British spellings folded: centre/center, haem/hem."""
+    """The Snowball (Porter 2) stem, with British spellings folded: centre/center, haem/hem, leukaemia/leukemia."""
     word = _BRITISH.sub(lambda m: _BRITISH_MAP[m.group(0)], word)
     return _stemmer().stemWord(word)
 
 
 _BRITISH_MAP = {"haem": "hem", "tre": "ter", "tres": "ters", "isation": "ization", "ise": "ize", "ised": "ized",
-                "our": "or", "oedema": "edema", "paed": "ped"}
-_BRITISH = re.compile(r"^haem|^paed|oedema|(?<=[a-z]{3})(?:tres?|isation|ised|ise)$|(?<=\w{2}[^aeiou])our$")
+                "our": "or", "oedema": "edema", "paed": "ped", "aemi": "emi", "oesoph": "esoph", "rrhoea": "rrhea",
+                "coeliac": "celiac", "anaes": "anes", "oestr": "estr", "foet": "fet"}
+_BRITISH = re.compile(r"^haem|^paed|oedema|(?<=\w)aemi|^oesoph|rrhoea|^coeliac|^anaes|^oestr|^foet"
+                      r"|(?<=[a-z]{3})(?:tres?|isation|ised|ise)$|(?<=\w{2}[^aeiou])our$")
 
 
 def stems(text: str) -> list[str]:

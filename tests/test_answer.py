@@ -278,6 +278,27 @@ def test_drugs_and_disease_words_are_recognised_by_their_form():
     assert named_drugs("Do patients accept the concept of a transplant?") == []
     assert named_conditions("Can a stem cell transplant help my vasculitis?") == ["vasculitis"]
     assert "diagnosis" not in named_conditions("What is the diagnosis and prognosis after HSCT?")
+    assert named_drugs("Is prednisone or hydroxychloroquine safe with methotrexate for a person?") == [
+        "prednisone", "hydroxychloroquine", "methotrexate"]
+
+
+def test_conditions_are_found_in_either_spelling_with_hyphens_and_numbers():
+    from assistant.conditions import named_conditions
+
+    assert named_conditions("Does CAR-T cure leukemia?") == named_conditions("Does CAR-T cure leukaemia?") == ["leukaemia"]
+    assert named_conditions("Does AHSCT induce insulin independence in new-onset type 1 diabetes?") == ["type 1 diabetes"]
+    assert named_conditions("Is anaemia common after HSCT?") == named_conditions("Is anemia common after HSCT?") != []
+
+
+def test_everyday_names_of_other_conditions_are_refused_naming_them(engine):
+    """The curated list gives the names and abbreviations people use ('CLL', 'MS', 'heart attack'), which ICD-10
+    does not; a question about one is declined, naming it, and a question on the sources' own subject is not."""
+    for question, name in (("Is CAR-T used for CLL?", "leukaemia"), ("Can CAR-T help MS?", "multiple sclerosis"),
+                           ("Can stem cells fix my heart after a heart attack?", "heart attack"),
+                           ("Do MSCs help graft versus host disease?", "graft-versus-host disease")):
+        answer = engine.answer(question)
+        assert answer.refused and name in answer.message, question
+    assert not engine.answer("What was event-free survival after AHSCT in the fixture trial?").refused
 
 
 def test_a_question_about_a_drug_the_sources_do_not_cover_is_refused_naming_it(engine):
