@@ -114,7 +114,12 @@ def save(segment: Segment, folder: Path) -> None:
     old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
     if folder.exists():
         folder.rename(old)
-    tmp.rename(folder)
+    try:
+        tmp.rename(folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)  # another process saved one there at the same moment: it stays
     shutil.rmtree(old, ignore_errors=True)
     _seen.pop(folder, None)
 
