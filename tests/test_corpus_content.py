@@ -74,3 +74,20 @@ def test_every_plain_twin_reads_at_grade_8_or_below():
     grades = {s.id: textstat.flesch_kincaid_grade(s.plain) for s in TWINS}
     assert max(grades.values()) <= 8.0, sorted(grades.items(), key=lambda kv: -kv[1])[:5]
     assert sum(grades.values()) / len(grades) <= 6.5
+
+
+# words by which a sentence leans on one before it: in an answer, the one before is seldom there
+_LEANS_ON = re.compile(r"\b(nonetheless|also|as well(?! as)|in addition|furthermore|moreover|likewise)\b|"
+                       r"^(Other|These|This|Such|However|But|Yet|Then|It|They|Its|Their|Another|The other|She|He|Her|His)\b")
+
+
+def test_every_statement_and_twin_opens_on_its_own():
+    """A statement, and the first sentence of its plain twin, is quoted alone: it may not lean on a sentence
+    before it ('EULAR also recommends ...', 'This study treated ...', 'Other risks are ...')."""
+    failures = []
+    for _, s in STATEMENTS.values():
+        for label, text in (("statement", s.text), ("twin", s.plain)):
+            first = re.split(r"(?<=[.!?])\s+", text or "")[0]
+            if _LEANS_ON.search(first):
+                failures.append(f"{s.id} ({label}): {first}")
+    assert not failures, "\n".join(failures)
