@@ -189,9 +189,11 @@ def _names_in(text: str) -> set[str]:
 def _repeats(new: Candidate, old: Candidate) -> bool:
     """Says again what `old` says, in the words shown (two statements, one the other's summary or plain twin):
     most of its words, no figure and no name of its own ('low for ASSIST' after 'moderate for ASTIS' is news),
-    and not negated where the other is not."""
+    and not negated where the other is not; or `old` is a synthesis built on it that states its figures."""
     if new is old:
         return True
+    if old.statement and new.statement and new.statement.id in old.statement.rests_on:
+        return numbers(new.shown) <= numbers(old.shown)
     mine = set(content_terms(new.shown))
     return (bool(mine) and len(mine & set(content_terms(old.shown))) >= REPEAT_SHARE * len(mine)
             and numbers(new.shown) <= numbers(old.shown)
@@ -200,11 +202,18 @@ def _repeats(new: Candidate, old: Candidate) -> bool:
 
 
 def once(lead: list[Candidate], body: list[Candidate]) -> list[Candidate]:
-    """The body without sentences that repeat the lead or an earlier sentence."""
+    """The body without sentences that repeat the lead or an earlier sentence; an earlier sentence that a later
+    one says whole, and more, gives way to it ('29 centres in 10 countries', then '29 centres in 10 countries
+    from 2001 to 2009')."""
     kept: list[Candidate] = []
     for cand in body:
-        if not any(_repeats(cand, old) for old in lead + kept):
+        if any(_repeats(cand, old) for old in lead + kept):
+            continue
+        covered = next((i for i, old in enumerate(kept) if _repeats(old, cand)), None)
+        if covered is None:
             kept.append(cand)
+        else:
+            kept[covered] = cand
     return kept
 
 

@@ -152,6 +152,26 @@ def test_a_sentence_that_repeats_an_earlier_one_is_said_once():
     assert ids(plan.body) == ["other#safety", "neg#safety"]  # news: another trial's name; a negation
 
 
+def test_a_statement_said_whole_by_a_later_one_or_by_the_synthesis_built_on_it_is_said_once():
+    from dataclasses import replace
+
+    from assistant.plan import once
+
+    lead = cand("syn", "safety", 0.8, kind="synthesis", text="No treatment-related adverse events occurred over 5 "
+                "years in a cohort of 41 patients given umbilical-cord MSCs.")
+    built_on = cand("nanjing", "safety", 0.7, text="In the Nanjing cohort, no treatment-related adverse events "
+                    "occurred over 5 years of follow-up.")
+    with_more = cand("nanjing2", "finding", 0.69, text="In the Nanjing cohort, 5-year survival was 92.7%.")
+    lead = replace(lead, statement=replace(lead.statement, rests_on=("nanjing#safety", "nanjing2#finding")))
+    part = cand("astis", "design", 0.6, text="ASTIS randomised patients at 29 centres in 10 countries.")
+    whole = cand("walker", "design", 0.55, text="ASTIS recruited patients at 29 centres in 10 countries from 2001 to 2009.")
+    body = once([lead], [built_on, part, with_more, whole])
+    # the synthesis says the first, figures and all; the third has a figure it does not give; the whole of the
+    # second comes later and takes its place
+    assert ids(body) == ["walker#design", "nanjing2#finding"]
+    assert ids(once([], [built_on, part])) == ["nanjing#safety", "astis#design"]  # without the synthesis: both
+
+
 def test_a_statement_about_another_intervention_counts_less_when_one_is_asked_about():
     from assistant.plan import on_topic
 
