@@ -44,7 +44,8 @@ _WANTS = {
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|"
                             r"how (is|are|do|does) [\w -]+ (made|make)|control (arms?|groups?)|comparator|"
                             r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
-                            r"you|doctors)\b|go(es)? through|undergo\w*|involve[sd]?|entail\w*)", re.I),
+                            r"you|doctors)\b|go(es)? through|undergo\w*|involve[sd]?|entail\w*|mechanism\w*|"
+                            r"(how|why) (does|do|would|might) [\w -]+ work|works? by)", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
@@ -56,6 +57,7 @@ _WANTS = {
                          r"centres|centers|countries|sites|recruit\w*|which (studies|trials)|included (studies|trials)|"
                          r"(who|which patients) (was|were) (treated|enrolled|included|studied))\b", re.I),
 }
+_MECHANISM = re.compile(r"\b(mechanism\w*|(how|why) (does|do|would|might) [\w -]+ work\w*|works? by)\b", re.I)
 COMPARISON_SHARE = 0.8  # a synthesis naming two compared items opens a comparison when this relevant (of the best)
 LIMIT = {"narrow": 4, "yesno": 4, "broad": 7, "comparison": 8}
 MARGIN = {"narrow": 0.75, "yesno": 0.75, "broad": 0.68, "comparison": 0.7}  # of the best statement's score
@@ -82,7 +84,10 @@ _SIGNS = re.compile(r"\b(cardiac|clinical|imaging|physical|laboratory|lung|heart
 
 def wanted_types(question: str) -> set[str]:
     question = _SIGNS.sub(" signs", question)
-    return {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
+    wants = {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
+    if _MECHANISM.search(question) and not _WANTS["finding"].search(re.sub(r"\bwork\w*", " ", _MECHANISM.sub(" ", question))):
+        wants.discard("finding")  # 'how does it work' asks how, not whether
+    return wants
 
 
 def without_titles(question: str, titles: set[str]) -> str:
@@ -117,7 +122,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         lead = _bottom_line(across or answering, best, COMPARISON_SHARE if across else 0.7, wants=plan.wants)
         plan.lead = [lead] if lead else []
         rest = [c for c in answering if all(c is not lead for lead in plan.lead)]  # the lead is not repeated
-        plan.items = [(item.name, [c for c in _per_item(item, rest, plan.wants, items)
+        focus = _focus(own, answering, items)
+        plan.items = [(item.name, [c for c in _per_item(item, rest, plan.wants, items, focus)
                                    if not any(_repeats(c, lead) for lead in plan.lead)]) for item in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
@@ -284,8 +290,17 @@ ITEM_FIELDS = ("design", "finding", "safety")  # what a comparison gives for eac
 INTERVENTION_FIELDS = ("background", "finding", "safety")  # ... and for each intervention: what it is, does, risks
 
 
+def _focus(question: str, pool: list[Candidate], items: list[Item]) -> set[str]:
+    """What a comparison asks about each item, beyond naming them: the question's stems that few of the
+    candidate statements contain ('mobilised' in 'How were stem cells mobilised in ASTIS compared with SCOT?')."""
+    names = {stem(w) for item in items for term in (item.name, *item.terms) for w in content_terms(term)}
+    texts = [{stem(w) for w in content_terms(c.text)} for c in pool]
+    return {t for t in {stem(w) for w in content_terms(question)} - names
+            if 0 < sum(t in x for x in texts) <= len(texts) / 3}
+
+
 def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozenset(),
-              items: list[Item] = ()) -> list[Candidate]:
+              items: list[Item] = (), focus: set[str] = frozenset()) -> list[Candidate]:
     """One item of a comparison: the best statement of each kind the question asks for (two when it asks for one
     kind), else its design, result and safety (a trial: from the sources that name it, its own report before a
     follow-up or a review) or what it is, what it does and its risks (an intervention: from the statements that
@@ -301,9 +316,13 @@ def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozense
                                                                            else INTERVENTION_FIELDS)
     each = 2 if len(fields) == 1 else 1
     picked: list[Candidate] = []
+    about = lambda c: focus & {stem(w) for w in content_terms(c.text)}  # noqa: E731
     for kind in fields:  # a trial reported twice (an abstract, then the paper) says the same thing once
         for cand in [c for c in own if c.type == kind]:
-            if sum(p.type == kind for p in picked) < each and not any(redundant(cand, p, SAME_ITEM) for p in picked):
+            same = [p for p in picked if p.type == kind]
+            if same and not about(cand) >= about(same[0]):
+                continue  # a second statement of the kind, not on all that the first answers ('graft' after 'mobilised')
+            if len(same) < each and not any(redundant(cand, p, SAME_ITEM) for p in picked):
                 picked.append(cand)
     return picked or own[:1]
 

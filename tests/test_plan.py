@@ -172,6 +172,20 @@ def test_a_statement_said_whole_by_a_later_one_or_by_the_synthesis_built_on_it_i
     assert ids(once([], [built_on, part])) == ["nanjing#safety", "astis#design"]  # without the synthesis: both
 
 
+def test_a_comparison_gives_each_item_what_was_asked_not_a_second_statement_on_something_else():
+    statements = [cand("astis", "procedure", 0.85, text="In ASTIS, stem cells were mobilised with cyclophosphamide "
+                       "plus G-CSF."),
+                  cand("astis", "procedure", 0.71, text="In ASTIS, the graft was the patient's own stem cells, CD34+ selected."),
+                  cand("scot", "procedure", 0.80, text="In SCOT, stem cells were mobilised with G-CSF alone."),
+                  cand("scot", "procedure", 0.70, text="In SCOT, the graft was the patient's own stem cells, CD34+ selected."),
+                  cand("scot", "procedure", 0.69, text="In SCOT, stem cells were mobilised over 5 days, then frozen.")]
+    others = [cand(f"other{i}", "finding", 0.5) for i in range(8)]
+    plan = make_plan("How were stem cells mobilised in ASTIS compared with SCOT?", statements + others,
+                     items=[Item("ASTIS", frozenset({"astis"})), Item("SCOT", frozenset({"scot"}))])
+    shown = [c.text for _, cands in plan.items for c in cands]
+    assert all("mobilised" in text for text in shown) and len(shown) == 3  # no graft; SCOT's second on mobilising
+
+
 def test_a_statement_about_another_intervention_counts_less_when_one_is_asked_about():
     from assistant.plan import on_topic
 
@@ -242,3 +256,12 @@ def test_questions_about_how_a_study_was_run_ask_for_its_design():
                      "How many centres and countries took part in ASTIS, and when was it recruited?"):
         assert wanted_types(question) == {"design"}, question
     assert wanted_types("What were the outcomes of SCOT?") == {"finding"}
+
+
+def test_how_it_works_asks_for_the_procedure_whether_it_works_for_results():
+    from assistant.plan import wanted_types
+
+    assert wanted_types("How does a stem cell transplant work for scleroderma?") == {"procedure"}
+    assert wanted_types("What is the proposed mechanism by which autologous HSCT works?") == {"procedure"}
+    assert "finding" in wanted_types("Does HSCT work in SSc?")
+    assert "finding" in wanted_types("How does CAR-T work, and what were the results?")
