@@ -159,7 +159,7 @@ class ExtractiveEngine:
             state.refusal = FUTURE_REFUSAL[state.mode]
         elif state.answerability < self.settings.min_answerability:
             state.refusal = REFUSAL[state.mode]
-        elif self.scope.cost_missing(state.question, [c.text for c in candidates]):  # its own words, as above
+        elif self.scope.cost_missing(state.question, _relevant(candidates)):  # its own words, as above
             state.refusal = COST_REFUSAL[state.mode]
         elif self.scope.dose_missing(state.standalone, [c.text for c in candidates],
                                      [c.text for c in candidates if state.focus.get(c.source.id) == 1.0]):
@@ -305,6 +305,13 @@ def technical_passages(hits: list[Hit], store: Store) -> list[Hit]:
     return _passages_of(hits, store, "clinician", keep=True)
 
 
+def _relevant(candidates: list[Candidate], share: float = 0.8) -> list[str]:
+    """The statements nearly as relevant as the best ('$4 million in funding' does not answer what a clinic
+    charges)."""
+    best = max((c.score for c in candidates), default=0.0)
+    return [c.text for c in candidates if c.score >= share * best]
+
+
 def compared_items(question: str, loaded, lexicon=None) -> list[Item]:
     """What a comparison compares: each name the question uses for sources ('ASTIS', 'SCOT'), in its order, with
     the sources it names (syntheses left out); when it names no source, the interventions it names ('HSCT, MSCs or
@@ -315,7 +322,11 @@ def compared_items(question: str, loaded, lexicon=None) -> list[Item]:
         sids = {sid for sid in loaded.named_by.get(term, set()) if loaded.sources[sid].kind != "synthesis"}
         if sids and term not in seen:
             seen.add(term)
-            out.append(Item(word, frozenset(sids)))
+            same = next((i for i, item in enumerate(out) if item.sources & sids), None)
+            if same is None:
+                out.append(Item(word, frozenset(sids)))
+            else:  # another word for the same source ('the Dutch AHSCT cohort'): one item, the narrower
+                out[same] = Item(f"{out[same].name} {word}", out[same].sources & sids)
     if not out and lexicon is not None:  # a question that names a source is about that source
         named = lexicon.interventions_in(question)
         if len(named) >= 2:

@@ -36,7 +36,7 @@ def topic_terms(text: str, lexicon: Lexicon, names: Collection[str] = ()) -> lis
     """The therapies, trials and conditions a question is about (names, words that name a source: `names`, as
     stems, e.g. a first author's, and curated terms it contains)."""
     found = [m.group(0) for m in _NAME.finditer(text)]
-    found += [w for w in re.findall(r"[A-Za-z][\w-]+", text) if stem(w.lower()) in names]
+    found += [w for w in re.findall(r"[^\W\d_][\w-]+", text) if stem(w.lower()) in names]
     lowered = text.lower()
     for group in lexicon.synonyms:
         for term in group:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .text import everyday_words, stems
+from .text import content_terms, everyday_words, fold, stem, stems
 
 _QUALIFIERS = re.compile(r"^(other|unspecified|primary|secondary|acute|chronic|seropositive|seronegative|juvenile|"
                          r"congenital|localized|generalized|systemic|idiopathic|recurrent|specified|late effects of|"
@@ -76,16 +76,23 @@ def named_conditions(question: str) -> list[str]:
     """The condition names a question uses, longest first and not overlapping ('multiple sclerosis', not also
     'sclerosis')."""
     names = condition_names()
-    terms = stems(re.sub(r"['’]s\b", "", question))
+    said = content_terms(re.sub(r"['’]s\b", "", question))
+    terms = [stem(w) for w in said]
     found, used = [], set()
     for size in range(MAX_WORDS, 0, -1):
         for start in range(len(terms) - size + 1):
             span = set(range(start, start + size))
             key = tuple(terms[start:start + size])
-            if key in names and not span & used:
+            if key in names and not span & used and (size > 1 or _same_word(said[start], names[key])):
                 found.append(names[key])
                 used |= span
     return found
+
+
+def _same_word(word: str, name: str) -> bool:
+    """A one-word name is used as itself (or its plural), not as another word of its stem ('entered' is not
+    'enteritis', 'diverted' not 'diverticulitis')."""
+    return fold(word.lower()).removesuffix("s") == fold(name).removesuffix("s")
 
 
 _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (?:of )?(\d{1,3})\b"

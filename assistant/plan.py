@@ -41,21 +41,23 @@ _WANTS = {
                               r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|select\w*|considered for|take part|join|"
                               r"too (old|young)|age limit|"
                               r"how old|too late|can i (still )?(get|have))\b", re.I),
-    "procedure": re.compile(r"\b(procedure|steps?|regimens?|protocol|conditioning|mobili[sz]\w*|dose\w*|"
+    "procedure": re.compile(r"\b(procedure|steps?|regimens?|(?<!per-)protocol|conditioning|mobili[sz]\w*|dose\w*|"
                             r"how (is|are|do|does) [\w -]+ (made|make)|control (arms?|groups?)|comparator|"
-                            r"given|done|perform\w*|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
+                            r"given|done|perform\w*|infusions?|how many (doses|infusions|injections|cycles)|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"
                             r"you|doctors)\b|go(es)? through|undergo\w*|involve[sd]?|entail\w*|mechanism\w*|"
-                            r"(how|why) (does|do|would|might) [\w -]+ work|works? by)", re.I),
+                            r"(how|why) (does|do|would|might) [\w -]+ work|works? by|compar\w* [\w -]*against|"
+                            r"against what)", re.I),
     "recommendation": re.compile(r"\b(recommend\w*|guidelines?|should|advis\w*|role|first-line|second-line)\b",
                                  re.I),
     "background": re.compile(r"(\b(what (is|are) (an? |the )?[\w-]+( cells?| therap(y|ies)| treatments?)?\s*\??$|"
                              r"what does [\w -]+ mean|meaning|defin\w*|kind of|type of)|"
                              r"^\s*(is|are) [\w-]+ (an?|the) )", re.I),
-    "design": re.compile(r"\b(design\w*|endpoints?|randomi[sz]\w*(?! ([\w-]+ )?(controlled )?(trials?|studies|RCTs?)\b)|enrol\w*|how many (studies|trials|patients|people)|"
+    "design": re.compile(r"\b(design\w*|endpoints?|followed|randomi[sz]\w*(?! ([\w-]+ )?(controlled )?(trials?|studies|RCTs?)\b)|enrol\w*|how many (studies|trials|patients|people)|"
                          r"follow-up|phase|testing|tested|being studied|under study|studying|population|baseline|"
                          r"characteristics|clinical (situation|picture|status|history)|primary (outcome|end ?point)|"
                          r"centres|centers|countries|sites|recruit\w*|which (studies|trials)|included (studies|trials)|"
-                         r"(who|which patients) (was|were) (treated|enrolled|included|studied))\b", re.I),
+                         r"(who|which [\w -]+) (was|were) (treated|enrolled|included|studied)|(which|what) years|"
+                         r"compar\w* [\w -]*against|against what|comparator)\b", re.I),
 }
 _MECHANISM = re.compile(r"\b(mechanism\w*|(how|why) (does|do|would|might) [\w -]+ work\w*|works? by)\b", re.I)
 COMPARISON_SHARE = 0.8  # a synthesis naming two compared items opens a comparison when this relevant (of the best)
@@ -108,7 +110,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     typed = [_weigh(c, plan.wants) for c in candidates]
     fresh = [c for c in typed if not (c.statement and c.statement.id in said)]
-    if said and any(c.type in ANSWER_TYPES for c in fresh):  # a follow-up answers with what was not said yet
+    if said and _new_answers(typed, fresh, said):  # a follow-up answers with what was not said yet
         typed = fresh
     answering = [c for c in typed if c.type in ANSWER_TYPES]
     plan.unconfirmed = _unconfirmed([c for c in typed if c.type not in ANSWER_TYPES], answering)
@@ -229,7 +231,10 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
     unless the seed's is clearly the more relevant."""
     if not chosen:
         return [], []
-    voices = [c for c in chosen if c.type != "design" or "design" in wants] or chosen  # a design: when asked
+    # a design leads when asked about, or when nothing else comes near it
+    others = [c for c in chosen if c.type != "design" or "design" in wants]
+    near = max((c.score for c in others), default=0.0) >= LEAD_SHARE * max(c.score for c in chosen)
+    voices = others if others and (near or any(c.type in wants for c in others)) else chosen
     top = max(c.score for c in voices)
     voices = [c for c in voices if c.source.kind != "education" and c.score >= LEAD_SHARE * top] or voices
     best = max(c.score for c in voices)
@@ -297,6 +302,19 @@ def _focus(question: str, pool: list[Candidate], items: list[Item]) -> set[str]:
     texts = [{stem(w) for w in content_terms(c.text)} for c in pool]
     return {t for t in {stem(w) for w in content_terms(question)} - names
             if 0 < sum(t in x for x in texts) <= len(texts) / 3}
+
+
+RESTATE_SHARE = 0.8  # a follow-up is answered from what was not said yet if that is this relevant (of the best)
+
+
+def _new_answers(typed: list[Candidate], fresh: list[Candidate], said: frozenset[str] | set[str]) -> bool:
+    """Does something not said yet, from the sources the conversation is about, answer the follow-up nearly as
+    well as what was said? If not, it asks again about what was said ('what is it comparing against?' after an
+    answer that named the comparator; 'how many were in each group?' after one that gave the groups)."""
+    about = {ref.split("#", 1)[0] for ref in said}
+    new = [c.score for c in fresh if c.type in ANSWER_TYPES and c.source.id in about]
+    best = max((c.score for c in typed if c.type in ANSWER_TYPES), default=0.0)
+    return bool(new) and max(new) >= RESTATE_SHARE * best
 
 
 def _per_item(item: Item, answering: list[Candidate], wants: set[str] = frozenset(),

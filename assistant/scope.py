@@ -30,7 +30,7 @@ DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|
 DOSE_SHARE = 0.5
 # a question about money: answered only from a sentence that states an amount of money
 ASKS_COST = re.compile(r"\b(costs?|costing|price of|prices|pricing|charges?|charged|fees?|afford\w*|expensive|"
-                       r"cheap\w*|insurance|insurer|reimburs\w*|pay for|paid for|out of pocket)\b", re.I)
+                       r"cheap\w*|insurance|insurer|reimburs\w*|pay for|paid for|out of pocket|medicare|medicaid|health funds?|funded)\b", re.I)
 MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(dollars|euros?|pounds|USD|EUR|GBP|CAD)\b", re.I)
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 # a question about events to come, which no source can report: when results will appear, what a future update will say
@@ -157,7 +157,11 @@ class Scope:
 
         own = self.coverage(question, hits[:5])
         context = self.coverage(standalone, hits[:5]) if standalone != question else own
-        coverage = own if content_terms(question) else context
+        terms = content_terms(question)
+        # own words the corpus uses, none of them in these passages ('how many patients were in each group?'):
+        # they name no new topic, so the conversation's decides; a word the corpus never uses ('cost') keeps its say
+        known = bool(terms) and own == 0 and all(self.loaded.document_frequency(stem(t)) for t in terms)
+        coverage = own if terms and not known else context
         specificity = self.specificity(qvec, hits)
         score = (coverage + best_sentence + 2 * specificity) / 4
         return {"score": round(score, 4), "coverage": round(coverage, 4), "sentence": round(best_sentence, 4),

@@ -90,8 +90,12 @@ def _stemmer():
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem, with British spellings folded: centre/center, haem/hem, leukaemia/leukemia."""
-    word = _BRITISH.sub(lambda m: _BRITISH_MAP[m.group(0)], word)
-    return _stemmer().stemWord(word)
+    return _stemmer().stemWord(fold(word))
+
+
+def fold(word: str) -> str:
+    """A word with its British spelling made American (haemorrhage -> hemorrhage, leukaemia -> leukemia)."""
+    return _BRITISH.sub(lambda m: _BRITISH_MAP[m.group(0)], word)
 
 
 _BRITISH_MAP = {"haem": "hem", "tre": "ter", "tres": "ters", "isation": "ization", "ise": "ize", "ised": "ized",

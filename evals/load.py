@@ -108,7 +108,7 @@ def run_session(url: str, number: int, questions: list[str], mode: str, auth=Non
             job.result()
             record["answer_s"] = record.get("answer_s", round(time.perf_counter() - start, 3))
             result = client.predict(api_name="/suggest")  # what the page runs next: the follow-ups, checked
-            chat = result[0] if isinstance(result, (list, tuple)) else result
+            chat = result[0] if isinstance(result, tuple) else result  # its one shown output: the conversation
             asked.append(question)
             shown = user_messages(chat)
             record["leak"] = shown != asked  # exactly this session's questions, in order

@@ -7,14 +7,14 @@ from assistant.plan import make_plan
 from assistant.schema import Item, Passage, Source, Statement
 from assistant.schema import Candidate
 
-_AXES = iter(range(64))
+_AXES = iter(range(256))
 
 
 def cand(sid: str, type_: str, score: float, kind: str = "research", text: str | None = None) -> Candidate:
     """A candidate statement of source `sid`, orthogonal in meaning to every other one (nothing is redundant)."""
     source = Source(id=sid, title=sid, kind=kind, year=2020, verified=kind != "education")
     passage = Passage(f"{sid}#p", sid, "p", "text", "clinician")
-    vec = np.zeros(64)
+    vec = np.zeros(256)
     axis = next(_AXES)
     vec[axis] = 1.0
     text = text or f"The {sid} source states a {type_} about autologous transplantation: point{axis}a, point{axis}b."
@@ -235,8 +235,13 @@ def test_a_follow_up_asks_in_its_own_words():
     result = cand("result", "finding", 0.55, text="All 10 transplanted patients improved at 12 months in the trial.")
     plan = make_plan("and the risks? (about: ASSIST, trial, main, results)", [risk, result])
     assert plan.wants == {"safety"} and ids(plan.lead) == ["trm#safety"]
-    said = make_plan("what about the trial? (about: ASSIST)", [risk, result], said=frozenset({"result#finding"}))
-    assert "result#finding" not in ids(said.lead + said.body)  # what the previous answer said is not said again
+    risk = cand("assist", "safety", 0.50, text="The trial had no treatment-related deaths among its 19 patients.")
+    result = cand("assist", "finding", 0.55, text="All 10 transplanted patients improved at 12 months in the trial.")
+    said = make_plan("what about the trial? (about: ASSIST)", [risk, result], said=frozenset({"assist#finding"}))
+    assert ids(said.lead + said.body) == ["assist#safety"]  # what the previous answer said is not said again...
+    risk = cand("assist", "safety", 0.30, text="The trial had no treatment-related deaths among its 19 patients.")
+    again = make_plan("how many improved? (about: ASSIST)", [risk, result], said=frozenset({"assist#finding"}))
+    assert ids(again.lead) == ["assist#finding"]  # ...unless nothing new answers nearly as well: it is asked again
 
 
 def test_both_parts_of_a_two_part_question_are_answered_first():
