@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import logging
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -302,6 +303,10 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     """Serve the page (port 0: any free port): queued, no analytics, no share link, no run history, no footer
     links, nothing fetched from the internet. Returns the local URL once serving, unless `block`."""
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
+    if block and threading.current_thread() is threading.main_thread():
+        # `kill` or `docker stop` (SIGTERM) stops the page as Ctrl-C does: the server closes and the process ends
+        # normally, so the clean-up registered with atexit runs (the exported answers' temporary folder)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     demo.launch(server_name=host, server_port=port or free_port(host), auth=auth, share=False,
                 prevent_thread_lock=not block, show_error=False, quiet=True, footer_links=[], run_history=False,
                 enable_monitoring=False, mcp_server=False, pwa=False, ssr_mode=False, theme=gr.themes.Default(),
