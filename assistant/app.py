@@ -37,6 +37,7 @@ TITLE = "Cell therapies for systemic sclerosis: grounded answers"
 CONCURRENCY = 4  # answers computed at once; further requests wait in the queue
 STREAM_DELAY = 0.04  # seconds between sentences while a card streams in
 SUGGESTION_BUDGET = 6  # suggested follow-ups checked against the engine per turn (half when others are waiting)
+SUGGESTION_PATIENCE = 3.0  # seconds a turn's suggestions may wait in their queue before they are skipped
 MODES = [("Clinician", "clinician"), ("Patient", "patient")]
 MODE_INFO = ("Clinician: guideline and research wording, professional disclaimer. "
              "Patient: plain words, patient disclaimer. Applies to the next answers.")
@@ -50,6 +51,7 @@ class Turn:
     answer: Answer | None = None
     error: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    answered_at: float = 0.0  # time.monotonic() when the card was complete
 
 
 def new_state() -> dict:
@@ -107,6 +109,7 @@ class ChatPage:
             for shown in range(1, len(turn.answer.sentences)):
                 yield state, shown
                 time.sleep(self.stream_delay)
+        turn.answered_at = time.monotonic()
         yield state, None
 
     def suggest(self, state: dict | None) -> dict:
@@ -117,6 +120,8 @@ class ChatPage:
         turn = turns[-1] if turns else None
         if turn is None or turn.answer is None or turn.suggestions:
             return state
+        if time.monotonic() - turn.answered_at > SUGGESTION_PATIENCE:  # it waited its turn too long: the page
+            return state  # is busy, and the reader has moved on; none rather than late ones that slow the rest
         try:
             budget = SUGGESTION_BUDGET if self.busy == 0 else SUGGESTION_BUDGET // 2
             history = [t.question for t in turns[:-1]]
