@@ -202,3 +202,16 @@ def pack(vectors: np.ndarray) -> str:
 def unpack(text: str, rows: int) -> np.ndarray:
     """The vectors `pack` wrote for a passage of `rows` sentences (ValueError if they are not that many)."""
     return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).reshape(rows, -1)
+
+
+def ahead(embed, items: list, size: int):
+    """(start, what `embed` made of the batch) batch by batch, the next batch embedded in a thread while the
+    caller stores this one: the model (onnxruntime, which releases the GIL) and Chroma's writes overlap instead
+    of taking turns."""
+    with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
+        coming = pool.submit(embed, items[:size]) if items else None
+        for i in range(0, len(items), size):
+            done = coming.result()
+            if i + size < len(items):
+                coming = pool.submit(embed, items[i + size:i + 2 * size])
+            yield i, done

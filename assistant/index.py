@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
@@ -26,7 +25,7 @@ import numpy as np
 
 from . import manifest
 from .config import Settings
-from .embeddings import pack, passage_vectors, unpack
+from .embeddings import ahead, pack, passage_vectors, unpack
 from .errors import IndexUnavailable, WriteError  # noqa: F401 (raised here; callers import them from here too)
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
@@ -217,7 +216,7 @@ class Store:
         ids = [store_id(p.id, note.sha) for p in passages]
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         embed = partial(passage_vectors, self.embeddings)
-        for i, (vectors, sentences) in _ahead(embed, [(p.text, p.sentences) for p in passages], BATCH):
+        for i, (vectors, sentences) in ahead(embed, [(p.text, p.sentences) for p in passages], BATCH):
             batch = metas[i:i + BATCH]
             for meta, p, mine in zip(batch, passages[i:i + BATCH], sentences):
                 if p.sentences:  # stored with the passage: an answer quoting it embeds nothing more
@@ -392,19 +391,6 @@ class Store:
         while len(self._sentences) > SENTENCE_CACHE:
             self._sentences.popitem(last=False)
         return out
-
-
-def _ahead(embed, items: list, size: int):
-    """(start, what `embed` made of the batch) batch by batch, the next batch embedded in a thread while the
-    caller stores this one: the model (onnxruntime, which releases the GIL) and Chroma's writes overlap instead
-    of taking turns."""
-    with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
-        coming = pool.submit(embed, items[:size]) if items else None
-        for i in range(0, len(items), size):
-            done = coming.result()
-            if i + size < len(items):
-                coming = pool.submit(embed, items[i + size:i + 2 * size])
-            yield i, done
 
 
 def open_store(settings: Settings, build_if_missing: bool = True, embeddings=None) -> Store:
