@@ -217,10 +217,9 @@ class Store:
         metas = [_metadata(p, note.source, note.sha) for p in passages]
         embed = partial(passage_vectors, self.embeddings)
         for i, (vectors, sentences) in ahead(embed, [(p.text, p.sentences) for p in passages], BATCH):
-            batch = metas[i:i + BATCH]
-            for meta, p, mine in zip(batch, passages[i:i + BATCH], sentences):
-                if p.sentences:  # stored with the passage: an answer quoting it embeds nothing more
-                    meta["sentence_vectors"] = pack(mine)
+            batch = metas[i:i + BATCH]  # each passage's sentence vectors stored with it: an answer embeds no more
+            for meta, mine in ((m, v) for m, p, v in zip(batch, passages[i:i + BATCH], sentences) if p.sentences):
+                meta["sentence_vectors"] = pack(mine)
             self.passages._collection.upsert(ids=ids[i:i + BATCH], embeddings=vectors, metadatas=batch,
                                              documents=[p.text for p in passages[i:i + BATCH]])
             if self.on_batch:
@@ -362,9 +361,8 @@ class Store:
         return np.asarray(got if got is not None else [], dtype=np.float32)
 
     def sentence_vectors(self, passages: list[Passage]) -> dict[str, list[tuple[str, np.ndarray]]]:
-        """passage id -> [(sentence, vector)] in reading order: the vectors stored with the passage at ingest, or
-        (an index written before they were stored) embedded when first needed, one batch per query; kept in a
-        bounded cache."""
+        """passage id -> [(sentence, vector)] in reading order: stored with the passage at ingest, or (an older
+        index) embedded when first needed, one batch per query; kept in a bounded cache."""
         with self._lock:
             return self._sentence_vectors(passages)
 
