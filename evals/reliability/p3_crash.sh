@@ -8,20 +8,13 @@
 # pending mark (the review: 52 MB, at 300 s); C5 kills `index --rebuild` once it has stored a passage; C15 runs 4
 # asks at once (the review: 6), C6 is its first step; C7 tries 4 of the review's 5 damages (random bytes in every
 # file is left out: zeroed files and random .npy files cover its paths). The groups run in lanes at once.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/common.sh"; . "$(dirname "$0")/p_common.sh"
 # A corpus of 3 curated notes (22 passages), so that building and rebuilding the index is quick
 M=$(mktemp -d); cp "$(dirname "$0")"/../../corpus/{scot-2018,astis-2014,assist-2011}.md "$M/"; export ASSISTANT_CORPUS="$M"
 R="$PY $(dirname "$0")/chroma_rows.py"; tb() { cat "$@" | grep -c Traceback; }
 H=$(fresh_home); D=$(mktemp -d); W=$(mktemp -d)
 copy() { mkdir -p "$W/$1"; cp -r "$H/." "$W/$1/"; echo "$W/$1"; }
 Q="What was the treatment-related mortality in the SCOT trial?"
-cited() { $PY -c '
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except ValueError:
-    print(0); sys.exit()
-print(int(not j["refused"] and bool(j["references"]) and all(s["citations"] for x in j["sections"] for s in x["sentences"])))' "$1"; }
 $PY - "$D" <<'PYEOF'
 import random, sys
 rng = random.Random(3)

@@ -3,7 +3,7 @@
 # port), stopped and restarted on the same data, used by the CLI and by a chat page (S5) on another free port.
 # One evidence line per case, starting with its id. Scaled down: the index holds 3 curated notes (the review: the
 # whole corpus). S3 (tracebacks with the server down) is f14_server_down.sh.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/common.sh"; . "$(dirname "$0")/p_common.sh"
 M=$(mktemp -d); cp "$(dirname "$0")"/../../corpus/{scot-2018,astis-2014,assist-2011}.md "$M/"; export ASSISTANT_CORPUS="$M"
 CHROMA="$(dirname "$PY")/chroma"; W=$(mktemp -d); H="$W/hsv"
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -22,13 +22,6 @@ except Exception as exc:
     print(f"client-{type(exc).__name__}", end="")
 PYEOF
 }
-cited() { $PY -c '
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except ValueError:
-    print(0); sys.exit()
-print(int(not j["refused"] and bool(j["references"]) and all(s["citations"] for x in j["sections"] for s in x["sentences"])))' "$1"; }
 serve() {  # chroma run on $PORT with the data in $W/data; its PID in $SP once its heartbeat answers
   "$CHROMA" run --path "$W/data" --host 127.0.0.1 --port "$PORT" > "$W/chroma.log" 2>&1 & SP=$!
   for _ in $(seq 1 400); do
