@@ -206,7 +206,8 @@ class ExtractiveEngine:
             answer.sections, answer.references = compose(state.chosen, mode, self.store.loaded,
                                                          lead=len(plan.lead) if plan else 0,
                                                          items=plan.items if plan else (),
-                                                         doubt_first=bool(plan and plan.doubt_first))
+                                                         doubt_first=bool(plan and plan.doubt_first),
+                                                         verdict=plan.verdict if plan else None)
             answer.glossary = explain(answer, self.retriever.lexicon)
         answer.timings_ms = {**state.timings, "total_ms": _ms(state.t0)}
         if state.answerability is not None:

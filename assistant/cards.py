@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from .audience import LEAD_TITLE
 from .render import to_markdown
 from .schema import Answer, Reference
 
@@ -73,11 +74,16 @@ def card_html(answer: Answer, turn: int, shown: int | None = None) -> str:
         for sentence in section.sentences[:budget]:
             links = "".join(citation_link(turn, refs[n]) for n in sentence.citations if n in refs)
             note = f' <span class="caveat">Note: {esc(sentence.caveat)}</span>' if sentence.caveat else ""
-            items.append(f"<li>{explain(sentence.text)} {links}{note}</li>")
+            items.append(f"{explain(sentence.text)} {links}{note}")
         budget -= len(items)
         whole = len(items) == len(section.sentences)
         note = f'<p class="note">{esc(section.note)}</p>' if section.note and whole else ""
-        parts.append(f'<section><h4>{esc(section.title)}</h4><ul class="sentences">{"".join(items)}</ul>{note}</section>')
+        if section.title in LEAD_TITLE.values():  # the short answer reads as one paragraph
+            spans = " ".join(f'<span class="sentence">{item}</span>' for item in items)
+            body = f'<p class="lead">{spans}</p>'
+        else:
+            body = f'<ul class="sentences">{"".join(f"<li>{item}</li>" for item in items)}</ul>'
+        parts.append(f'<section><h4>{esc(section.title)}</h4>{body}{note}</section>')
     if shown is not None and shown < len(answer.sentences):
         parts.append('<p class="streaming" aria-busy="true">…</p>')
     else:
@@ -154,6 +160,7 @@ CSS = """
 .question { white-space: normal; }
 .card h4 { margin: .6em 0 .3em; font-size: 1.05em; }
 .card ul.sentences { margin: 0 0 .4em 1.1em; padding: 0; }
+.card p.lead { margin: 0 0 .4em 0; font-weight: 500; }
 .card ul.refs { list-style: none; margin: 0; padding: 0; font-size: .92em; }
 .card ul.refs li { margin: .25em 0; }
 .card a.cite { text-decoration: none; font-weight: 600; margin-left: .15em; }

@@ -6,11 +6,12 @@ section. A synthesis sentence cites the primary sources it rests on."""
 
 from __future__ import annotations
 
-from .audience import (COMPARED_TITLE, LEAD_TITLE, NOT_COVERED, SECTION_ORDER, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE,
-                       section_group, section_title)
+from .audience import (COMPARED_TITLE, DOUBT_TITLE, LEAD_TITLE, NOT_COVERED, SECTION_ORDER, UNCONFIRMED_NOTE,
+                       UNCONFIRMED_TITLE, section_group, section_title)
 from .corpus import plain_twin
 from .schema import ANSWER_TYPES, Reference, Section, Sentence
 from .schema import Candidate
+from .text import STOPWORDS
 
 
 class _References:
@@ -49,7 +50,7 @@ def _sentence(cand: Candidate, refs: _References, loaded, mode: str) -> Sentence
 
 
 def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
-            items: list[tuple[str, list[Candidate]]] = (), doubt_first: bool = False
+            items: list[tuple[str, list[Candidate]]] = (), doubt_first: bool = False, verdict: str | None = None
             ) -> tuple[list[Section], list[Reference]]:
     """The lead sentence (the direct answer or bottom line) first, then the rest grouped by kind of source (or,
     for a comparison, one section per item compared), claims that no primary source confirms last (first, with
@@ -58,10 +59,15 @@ def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
     sections: list[Section] = []
     unconfirmed = [c for c in chosen[lead:] if c.type not in ANSWER_TYPES]
     if unconfirmed and doubt_first:
-        sections.append(Section(UNCONFIRMED_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in unconfirmed],
+        sections.append(Section(DOUBT_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in unconfirmed],
                                 note=UNCONFIRMED_NOTE[mode]))
     if lead:
-        sections.append(Section(LEAD_TITLE[mode], [_sentence(c, refs, loaded, mode) for c in chosen[:lead]]))
+        sentences = [_sentence(c, refs, loaded, mode) for c in chosen[:lead]]
+        if verdict:  # the yes or no the first statement's limit settles, said first
+            first, _, rest = sentences[0].text.partition(" ")
+            first = first.lower() if first[1:].islower() and first.lower() in STOPWORDS else first  # 'For' -> 'for'
+            sentences[0].text = f"{verdict}: {first} {rest}"
+        sections.append(Section(LEAD_TITLE[mode], sentences))
     if items:
         for name, cands in items:
             sections.append(Section(f"{COMPARED_TITLE[mode]}: {name}", [_sentence(c, refs, loaded, mode) for c in cands],

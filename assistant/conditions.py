@@ -84,15 +84,20 @@ def named_conditions(question: str) -> list[str]:
             span = set(range(start, start + size))
             key = tuple(terms[start:start + size])
             if key in names and not span & used and (size > 1 or _same_word(said[start], names[key])):
-                found.append(names[key])
+                found.append(names[key] if size > 1 else said[start].lower())  # a word: as the question says it
                 used |= span
     return found
 
 
 def _same_word(word: str, name: str) -> bool:
     """A one-word name is used as itself (or its plural), not as another word of its stem ('entered' is not
-    'enteritis', 'diverted' not 'diverticulitis')."""
-    return fold(word.lower()).removesuffix("s") == fold(name).removesuffix("s")
+    'enteritis', 'diverted' not 'diverticulitis'; 'polyneuropathy' is 'polyneuropathies')."""
+    return _singular(word) == _singular(name)
+
+
+def _singular(word: str) -> str:
+    word = fold(word.lower())
+    return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
 
 
 _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (?:of )?(\d{1,3})\b"

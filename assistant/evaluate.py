@@ -14,12 +14,12 @@ from pathlib import Path
 import yaml
 
 from .render import to_markdown
-from .audience import UNCONFIRMED_TITLE
+from .audience import DOUBT_TITLE, UNCONFIRMED_TITLE
 from .schema import ANSWER_TYPES, Answer
 from .support import SupportChecker
 
 RECALL_K = 5
-UNCONFIRMED_TITLES = frozenset(UNCONFIRMED_TITLE.values())
+UNCONFIRMED_TITLES = frozenset(UNCONFIRMED_TITLE.values()) | frozenset(DOUBT_TITLE.values())
 
 
 class GoldError(ValueError):

@@ -20,9 +20,11 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
+from .facets import cover_parts, expected_value, gives
 from .lexicon import curated, first_at
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
+from .verdict import verdict
 
 _COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(s|ence|ent)?|safer|better|worse|"
                       r"which (is|one|works|of))\b", re.I)
@@ -108,7 +110,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
     asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
     plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
-    typed = [_weigh(c, plan.wants) for c in candidates]
+    value = expected_value(own)  # 'how many events': a statement that counts events answers it
+    typed = [_weigh(c, plan.wants, value) for c in candidates]
     fresh = [c for c in typed if not (c.statement and c.statement.id in said)]
     if said and _new_answers(typed, fresh, said):  # a follow-up answers with what was not said yet
         typed = fresh
@@ -150,33 +153,34 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if c.type in asked or c.score >= ASIDE_SHARE * best]
     if said:
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
-    _answer_both_parts(own, plan, best)
+    if plan.lead and plan.lead[0].source.kind != "synthesis":  # every part of the question answered up front
+        first = plan.lead[0]
+        subject = (lambda c: c.source.id == first.source.id or _names_in(c.text) & _names_in(first.text)) \
+            if (focused or {}).get(first.source.id) else (lambda c: c.score >= SAME_SUBJECT * best)  # noqa: E731
+        pool = [c for c in answering if c.source.kind not in ("synthesis", "education")
+                and (subject(c) or any(c is b for b in plan.body))
+                and not (c.statement and c.statement.id in said) and not any(_repeats(c, lead) for lead in plan.lead)]
+        plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
+        plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
+    settled = verdict(own, plan.lead + plan.body)  # 'is a mPAP of 28 mmHg excluded?': yes, by the limit that says so
+    if settled:
+        plan.verdict, limit = settled
+        plan.lead = [limit] + [c for c in plan.lead if c is not limit]
+        plan.body = [c for c in plan.body if c is not limit]
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
     return plan
 
 
-_TWO_PARTS = re.compile(r",?\s+and\s+(?=(?:was|were|is|are|what|how|did|does|do|can|which|who|when|has|have)\b)",
-                        re.I)
-PART_SHARE = 0.6  # the answer to a question's second part joins the lead when this relevant (of the best)
+PART_SHARE = 0.6  # a statement that answers another part of the question joins the lead when this relevant
+SAME_SUBJECT = 0.8  # ... and this relevant when the lead's source is not one the question names (else: about it)
 
 
-def _answer_both_parts(own: str, plan: Plan, best: float) -> None:
-    """A two-part question ('What dose was given, and was the endpoint met?'): when the lead answers the first part
-    and the second asks for another kind, the best chosen statement of that kind moves up into the lead."""
-    parts = _TWO_PARTS.split(own, maxsplit=1)
-    if len(parts) < 2 or not plan.lead:
-        return
-    second = wanted_types(parts[1]) - wanted_types(parts[0])
-    if not second or plan.lead[0].type in second:
-        return
-    options = [c for c in plan.body if c.type in second and c.score >= PART_SHARE * best]  # already chosen
-    if options:
-        top = max(options, key=lambda c: c.score)
-        plan.lead.append(top)
-        plan.body = [c for c in plan.body if c is not top]
+def _part_wants(part: str) -> set[str]:
+    wants = wanted_types(part)
+    return wants | {kin for w in wants for kin in KIN.get(w, ())}
 
 
 REPEAT_SHARE = 0.7  # a sentence whose words are mostly in one already given, and no figure of its own, repeats it
@@ -254,9 +258,14 @@ def _standing(cand: Candidate) -> float:
     return cand.score - (LEANING if _LEANS.search(cand.text) else 0.0)
 
 
-def _weigh(cand: Candidate, wants: set[str]) -> Candidate:
-    """A statement of a type the question asks for counts a little more; background a little less."""
+VALUE_BONUS = 0.04
+
+
+def _weigh(cand: Candidate, wants: set[str], value=None) -> Candidate:
+    """A statement of a type the question asks for counts a little more, and one that gives the kind of value it
+    asks for (a count, a dose, a percentage ...); background a little less."""
     bonus = 0.05 if cand.type in wants else (-0.04 if cand.type == "background" else 0.0)
+    bonus += VALUE_BONUS if gives(cand, value) else 0.0
     return replace(cand, score=cand.score + bonus) if bonus else cand
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .audience import LEAD_TITLE
 from .schema import Answer
 
 
@@ -22,10 +23,14 @@ def to_markdown(answer: Answer, passages: bool = False) -> str:
         lines += [answer.message or "", ""]
     for section in answer.sections:
         lines.append(f"### {section.title}")
-        for s in section.sentences:
-            lines.append(f"- {s.text} {cite(s.citations)}".rstrip())
-            if s.caveat:  # our note on that statement, next to it, never as a finding
-                lines.append(f"  - *Note: {s.caveat}*")
+        if section.title in LEAD_TITLE.values():  # the short answer: one paragraph, whatever its parts
+            lines.append("- " + " ".join(f"{s.text} {cite(s.citations)}".rstrip() for s in section.sentences))
+            lines += [f"  - *Note: {s.caveat}*" for s in section.sentences if s.caveat]
+        else:
+            for s in section.sentences:
+                lines.append(f"- {s.text} {cite(s.citations)}".rstrip())
+                if s.caveat:  # our note on that statement, next to it, never as a finding
+                    lines.append(f"  - *Note: {s.caveat}*")
         if section.note:
             lines.append(f"_{section.note}_")
         lines.append("")

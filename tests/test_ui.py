@@ -31,6 +31,7 @@ expect = sync_api.expect
 
 AHSCT = "What were the results of AHSCT in the fixture trial?"
 ELIGIBLE = "Who is eligible for a transplant?"
+SENTENCES = ".lead .sentence, ul.sentences li"  # the short answer (one paragraph), then the other sections' items
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_clinician_answer_streams_in_with_citations_references_and_disclaimer(pa
     card = cards(page).last
     for section in expected.sections:
         expect(card.locator("h4", has_text=section.title)).to_have_count(1)
-    expect(card.locator("ul.sentences li")).to_have_count(len(expected.sentences))
+    expect(card.locator(SENTENCES)).to_have_count(len(expected.sentences))
     expect(card.locator(".disclaimer")).to_have_text(disclaimer(settings.prompts_dir, "clinician"))
     citations = card.locator("a.cite")
     expect(citations).to_have_count(sum(len(s.citations) for s in expected.sentences))
@@ -101,9 +102,9 @@ def test_patient_follow_up_uses_the_conversation_and_a_citation_opens_its_source
     expect(first.locator(".disclaimer")).to_have_text(disclaimer(settings.prompts_dir, "clinician"))
     expect(second.locator(".disclaimer")).to_have_text(disclaimer(settings.prompts_dir, "patient"))
     expect(second.locator(".understood")).to_contain_text("AHSCT")  # the follow-up kept the topic
-    expect(second.locator("ul.sentences li")).to_have_count(len(expected.sentences))
+    expect(second.locator(SENTENCES)).to_have_count(len(expected.sentences))
     for i, sentence in enumerate(expected.sentences):  # the patient wording, reading level included
-        expect(second.locator("ul.sentences li").nth(i)).to_contain_text(sentence.text)
+        expect(second.locator(SENTENCES).nth(i)).to_contain_text(sentence.text)
     second.locator("a.cite").first.click()
     assert page.url.endswith("#src-2-1")
     source = page.locator("#src-2-1")

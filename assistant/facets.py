@@ -1,0 +1,140 @@
+"""What a question asks for beyond its subject: its parts, and the kind of value each part expects.
+
+"How many patients were in the Nash study, and what ATG dose did it use?" has two parts: a count and a dose. A
+first sentence that gives the count alone answers half of it, so the statement that answers the other part joins
+the short answer. "What mean differences in TLC and SF-36 physical score did Shouval find?" has two parts too
+(TLC; SF-36 physical), told apart by the words few candidate statements share. And "How many EFS events occurred
+in each arm?" asks for a count of events: a statement that gives one ("22 events with HSCT versus 31") answers it
+better than a hazard ratio about the same endpoint."""
+
+from __future__ import annotations
+
+import re
+
+from .schema import Candidate
+from .text import stem, stems
+
+_NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|single|both|all)"
+_ANY_FIGURE = re.compile(r"(?<![\w-])\d")  # a figure, not a name's ('SF-36'): says little on its own
+# the kind of value a question (or one of its parts) asks for -> a pattern of that value in a statement
+_VALUES = (
+    (re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bwhat %|\bper ?cent\b|"
+                r"\bhow (common|often|frequent(ly)?|likely)\b", re.I), re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
+    (re.compile(r"\bhow long\b|\bduration\b|\bfor how many (years|months)\b", re.I),
+     re.compile(r"\b\d[\d.,]*(-\d+)?\s*(years?|months?|weeks?|days?)\b", re.I)),
+    (re.compile(r"\bdoses?\b(?!-)|\bdosing\b", re.I),
+     re.compile(r"\d\s*(mg|g|cGy|Gy|ug|µg|mL)\b|\bcells/kg\b|x10\^\d+", re.I)),
+    (re.compile(r"\b(which|what) years?\b|\bin what year\b|\bwhen (was|were|did)\b", re.I),
+     re.compile(r"\b(19|20)\d\d\b")),
+    (re.compile(r"\bhow old\b|\bage (limit|range)s?\b|\bwhat ages?\b", re.I),
+     re.compile(r"\b(aged?|younger than|older than|under|over|above|below)\s+\d{2}\b|\b\d{2}\s*(-|to)\s*\d{2}\b", re.I)),
+    (re.compile(r"\bhow much\b", re.I), _ANY_FIGURE),
+    (re.compile(r"\b(hazard|risk|odds) ratios?\b|\bHR\b|\brelative risk\b", re.I),
+     re.compile(r"\b(hazard|risk|odds) ratio\b|\b(HR|RR|OR)\b")),
+)
+_HOW_MANY = re.compile(r"\bhow many(?: [a-z][\w-]*){1,4}", re.I)
+_ASKING_WORDS = frozenset("were was are is did does do had have the of in each per".split())
+
+
+def expected_value(question: str) -> re.Pattern | None:
+    """The pattern of the value the question asks for (a count of what it counts, a percentage, a duration, a dose,
+    a year, an age, a ratio), or None when it asks for no particular value."""
+    counted = _HOW_MANY.search(question)
+    if counted:  # a number with what it counts: any of the words after 'how many' ('event-free survival events')
+        said = [w for w in re.findall(r"[a-z]+", counted.group(0).lower()[9:]) if len(w) > 4 and w not in _ASKING_WORDS]
+        nouns = "|".join(sorted({re.escape(f) for w in said for f in (stem(w), re.sub(r"e?s$", "", w))}))
+        return re.compile(rf"\b{_NUMBER}\b(?:[\s-]+[\w-]+){{0,3}}?[\s-]+(?:{nouns})\w*", re.I)
+    found = [value for asks, value in _VALUES if asks.search(question)]
+    return found[0] if len(found) == 1 else None
+
+
+def gives(cand: Candidate, value: re.Pattern | None) -> bool:
+    return value is not None and bool(value.search(cand.text))
+
+
+# ', and what ...', ' and how many ...', a list ('TLC and SF-36'); never inside a name ('Bone Marrow and ...')
+_PARTS = re.compile(r",?\s+and\s+|,\s+(?=(?:what|how|which|was|were|is|are|did|does|do|when|who)\b)|\?\s+(?=\w)",
+                    re.I)
+_ASKING = frozenset(stems("what which how many much did does do was were is are when who whom whose long use"))
+RARE = 1 / 3  # a word of a part that at most this share of the candidates use tells that part from the others
+MAX_LEAD = 3
+ALONE_SHARE = 0.8  # a question of one part: the statement giving the value it asks for, if this relevant (of the lead)
+
+
+_QUESTION = re.compile(r"\s*(what|how|which|who|whom|when|where|why|was|were|is|are|did|does|do|can|could|has|have|"
+                       r"had|will|would|should)\b", re.I)
+_VERB = re.compile(r"\s(?:were|was|did|does|do|is|are|has|have|had)\s.*$", re.I)
+
+
+def parts(question: str) -> list[str]:
+    """The parts of a question; of a list ('What ACR-CRISS score and change in vital capacity were reported after
+    ...?'), the last item without what the list shares ('were reported after ...')."""
+    pieces = [p for p in re.split(f"({_PARTS.pattern})", question, flags=re.I) if p is not None]
+    out, glue = [], []
+    for i, piece in enumerate(pieces):
+        (glue if i % 2 else out).append(piece)
+    if len(out) > 1 and re.fullmatch(r"\s+and\s+", glue[-1], re.I) and not _QUESTION.match(out[-1]):
+        out[-1] = _VERB.sub("", out[-1])
+    return [p for p in out if p.strip()]
+
+
+def telling_terms(question: str, texts: list[set[str]], subject: set[str] = frozenset()) -> list[set[str]]:
+    """For each part of the question, the words that tell it from the other parts: its own (not the other parts'),
+    used by some but few of the candidate statements, not the subject's and not a question word (none for a
+    question of one part)."""
+    split = [set(stems(p)) - _ASKING - subject for p in parts(question)]
+    if len(split) < 2:
+        return [set() for _ in split]
+    out = []
+    for i, terms in enumerate(split):
+        others = set().union(*(t for j, t in enumerate(split) if j != i))
+        out.append({t for t in terms - others if 0 < sum(t in x for x in texts) <= RARE * len(texts)})
+    return out
+
+
+def _terms(cand: Candidate) -> set[str]:
+    plain = cand.statement.plain if cand.statement and cand.statement.plain else ""
+    return set(stems(f"{cand.text} {plain}"))
+
+
+SUBJECT = 0.6  # a word most statements of the lead's source use names the subject ('Shouval', 'meta-analysis')
+
+
+def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], floor: float,
+                wants=lambda part: set()) -> list[Candidate]:
+    """The short answer for a question of several parts: the lead, and for each part it does not speak to (not the
+    value that part asks for, or none of its telling words), the best statement at least `floor` relevant that does
+    (of a kind that part asks for, when it asks for a kind and no value); in the order of the parts. `pool`: the statements that
+    may join (the sources the question names, never a seed's)."""
+    if not lead:
+        return lead
+    texts = {id(c): _terms(c) for c in pool + lead}
+    same = [texts[id(c)] for c in pool if c.source.id == lead[0].source.id]
+    subject = {t for t in set().union(*same) if sum(t in x for x in same) >= SUBJECT * len(same)} if len(same) >= 3 else set()
+    telling = telling_terms(question, list(texts.values()), subject)
+    chosen: list[tuple[int, Candidate]] = []
+    for i, (part, terms) in enumerate(zip(parts(question), telling)):
+        value, kinds = expected_value(part), wants(part)
+        if value is _ANY_FIGURE and terms:  # 'how much did HAQ-DI change': a figure, on HAQ
+            speaks = lambda c: gives(c, value) and bool(terms & texts[id(c)])  # noqa: E731
+        elif value is not None:
+            speaks = lambda c: gives(c, value)  # noqa: E731
+        elif terms:
+            speaks = lambda c: bool(terms & texts[id(c)])  # noqa: E731
+        elif kinds and len(telling) > 1:  # 'what were its results?': a kind of statement
+            speaks = lambda c: c.type in kinds  # noqa: E731
+        else:
+            continue
+        here = next((c for _, c in chosen if speaks(c)), None) or next((c for c in lead if speaks(c)), None)
+        if here is None:
+            least = floor if len(telling) > 1 else max(floor, ALONE_SHARE * lead[0].score)
+            options = [c for c in pool if c.score >= least and speaks(c) and (value is not None or not kinds or c.type in kinds)
+                       and all(c is not o for _, o in chosen)]
+            here = max(options, key=lambda c: (len(terms & texts[id(c)]), c.score), default=None)
+        if here is not None and all(here is not o for _, o in chosen):
+            chosen.append((i, here))
+    # a lead statement that speaks to no part answers the first part nothing else speaks to (else it comes last)
+    open_part = next((i for i in range(len(telling)) if all(i != j for j, _ in chosen)), len(telling))
+    chosen += [(open_part - 0.5, c) for c in lead if all(c is not o for _, o in chosen)]
+    out = [c for _, c in sorted(chosen, key=lambda x: x[0])]
+    return out[:MAX_LEAD] if len(out) > len(lead) else lead

@@ -1,0 +1,72 @@
+"""The parts of a question and the value each asks for (facets.py), and the yes or no a limit settles (verdict.py)."""
+
+from types import SimpleNamespace
+
+from assistant.facets import cover_parts, expected_value, parts
+from assistant.verdict import verdict
+
+
+def cand(text, score=1.0, source="s1", type_="finding"):
+    return SimpleNamespace(text=text, score=score, source=SimpleNamespace(id=source), statement=None, type=type_)
+
+
+def test_parts_of_a_question():
+    assert parts("How many patients were in the study, and what ATG dose did it use?") == [
+        "How many patients were in the study", "what ATG dose did it use?"]
+    # a list: the last item without what the items share
+    assert parts("What ACR-CRISS score and change in vital capacity were reported after CAR-T?") == [
+        "What ACR-CRISS score", "change in vital capacity"]
+    assert parts("Who is eligible and what were its results?") == ["Who is eligible", "what were its results?"]
+    assert parts("What is the role of AHSCT in SSc?") == ["What is the role of AHSCT in SSc?"]
+
+
+def test_the_value_a_question_asks_for():
+    events = expected_value("How many event-free survival events occurred in each arm of ASTIS?")
+    assert events.search("In ASTIS, 22 primary-endpoint events occurred with HSCT versus 31")
+    assert not events.search("In ASTIS, the event-free survival HR at 1 year was 0.52 (95% CI 0.28-0.96).")
+    centres = expected_value("How many centres took part?")
+    assert centres.search("29 centres in 10 countries") and not centres.search("11 of 79 patients died")
+    assert expected_value("What proportion had started DMARDs?").search("9% of the HSCT group")
+    assert expected_value("What dose of ATG was used?").search("rabbit ATG 7.5 mg/kg")
+    assert not expected_value("How much did HAQ-DI change?").search("the SF-36 mental score did not differ")
+    assert expected_value("What did SCOT find?") is None
+
+
+def test_every_part_is_answered_up_front():
+    lead = cand("In the cohort, the SF-36 mental component score did not differ between groups.", 0.9)
+    haq = cand("In the cohort, the HAQ disability score was 0.57 points lower with HSCT at 1 year.", 0.7)
+    other = cand("In the cohort, SF-36 physical scores were higher at 7 years.", 0.8)
+    pool = [lead, haq, other, cand("Unrelated background on quality of life measures used.", 0.5)]
+    out = cover_parts("How much did HAQ-DI change at one year, and did the SF-36 mental score differ?", [lead], pool,
+                      0.5)
+    assert out == [haq, lead]  # in the order of the parts
+    assert cover_parts("Did the SF-36 mental score differ?", [lead], pool, 0.5) == [lead]
+    weak = cand("In the cohort, the HAQ score was 0.57 points lower.", 0.3)  # not relevant enough to join
+    assert cover_parts("How much did HAQ-DI change, and did the SF-36 mental score differ?", [lead],
+                       [lead, weak, other], 0.5) == [lead]
+
+
+def test_a_figure_beyond_a_limit_settles_yes_or_no():
+    mpap = cand("EBMT best practice excludes patients with a mean pulmonary artery pressure (mPAP) above 25 mmHg at "
+                "rest or above 30 mmHg after fluid challenge.")
+    assert verdict("Is a patient with a resting mPAP of 28 mmHg excluded?", [mpap]) == ("Yes", mpap)
+    assert verdict("Is a patient with a resting mPAP of 22 mmHg excluded?", [mpap]) is None  # meets no exclusion
+    prior = cand("ASTIS excluded patients who had already received more than 5 g of intravenous cyclophosphamide.")
+    assert verdict("Could a patient who had received 6 g of IV cyclophosphamide have entered ASTIS?", [prior]) == (
+        "No", prior)
+    ages = cand("ASTIS admitted patients aged 18-65.")
+    assert verdict("Could a 67-year-old have entered ASTIS?", [ages]) == ("No", ages)
+    assert verdict("Could a 62-year-old have entered ASTIS?", [ages]) is None  # in range: other criteria may apply
+    assert verdict("What happened to a 67-year-old in ASTIS?", [ages]) is None  # not asked whether in or out
+
+
+def test_the_verdict_opens_the_short_answer(engine):
+    from assistant.compose import compose
+    from assistant.schema import Candidate
+
+    hit = engine.store.loaded
+    passage = next(iter(hit.passages(list(hit.ids)[:1]).values()))
+    source = hit.sources[passage.source_id]
+    first = Candidate("For these protocols, the guideline excludes patients above 25 mmHg.", passage, source, 0, None)
+    sections, _ = compose([first], "clinician", None, lead=1, verdict="Yes")
+    assert sections[0].sentences[0].text == "Yes: for these protocols, the guideline excludes patients above 25 mmHg."
