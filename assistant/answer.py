@@ -30,7 +30,8 @@ from .conditions import Conditions
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .injection import has_instructions
-from .plan import make_plan, on_topic, once, question_kind
+from .plan import make_plan, on_topic, question_kind
+from .repeats import once
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope

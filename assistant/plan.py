@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
 from .facets import cover_parts, expected_value, gives
-from .lexicon import curated, first_at
+from .lexicon import first_at
+from .repeats import names_in, once, repeats
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
 from .verdict import verdict
@@ -129,7 +129,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         rest = [c for c in answering if all(c is not lead for lead in plan.lead)]  # the lead is not repeated
         focus = _focus(own, answering, items)
         plan.items = [(item.name, [c for c in _per_item(item, rest, plan.wants, items, focus)
-                                   if not any(_repeats(c, lead) for lead in plan.lead)]) for item in items]
+                                   if not any(repeats(c, lead) for lead in plan.lead)]) for item in items]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
@@ -155,11 +155,11 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.body = [c for c in plan.body if not (c.statement and c.statement.id in said)]
     if plan.lead and plan.lead[0].source.kind != "synthesis":  # every part of the question answered up front
         first = plan.lead[0]
-        subject = (lambda c: c.source.id == first.source.id or _names_in(c.text) & _names_in(first.text)) \
+        subject = (lambda c: c.source.id == first.source.id or names_in(c.text) & names_in(first.text)) \
             if (focused or {}).get(first.source.id) else (lambda c: c.score >= SAME_SUBJECT * best)  # noqa: E731
         pool = [c for c in answering if c.source.kind not in ("synthesis", "education")
                 and (subject(c) or any(c is b for b in plan.body))
-                and not (c.statement and c.statement.id in said) and not any(_repeats(c, lead) for lead in plan.lead)]
+                and not (c.statement and c.statement.id in said) and not any(repeats(c, lead) for lead in plan.lead)]
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
@@ -181,52 +181,6 @@ SAME_SUBJECT = 0.8  # ... and this relevant when the lead's source is not one th
 def _part_wants(part: str) -> set[str]:
     wants = wanted_types(part)
     return wants | {kin for w in wants for kin in KIN.get(w, ())}
-
-
-REPEAT_SHARE = 0.7  # a sentence whose words are mostly in one already given, and no figure of its own, repeats it
-_NEGATION = re.compile(r"\b(not|no|none|never|neither|nor|without)\b|n't\b", re.I)
-_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w-]*")  # a trial, cohort, society or drug name (not a sentence's first word)
-
-
-@lru_cache(maxsize=1)
-def _abbreviations() -> frozenset[str]:
-    return frozenset(a.lower() for a in curated().get("abbreviations", {}))
-
-
-def _names_in(text: str) -> set[str]:
-    """The names a sentence uses (trials, cohorts, societies), not the field's abbreviations (HSCT, SSc, TRM)."""
-    return {n.lower() for n in _NAME.findall(text)} - _abbreviations()
-
-
-def _repeats(new: Candidate, old: Candidate) -> bool:
-    """Says again what `old` says, in the words shown (two statements, one the other's summary or plain twin):
-    most of its words, no figure and no name of its own ('low for ASSIST' after 'moderate for ASTIS' is news),
-    and not negated where the other is not; or `old` is a synthesis built on it that states its figures."""
-    if new is old:
-        return True
-    if old.statement and new.statement and new.statement.id in old.statement.rests_on:
-        return numbers(new.shown) <= numbers(old.shown)
-    mine = set(content_terms(new.shown))
-    return (bool(mine) and len(mine & set(content_terms(old.shown))) >= REPEAT_SHARE * len(mine)
-            and numbers(new.shown) <= numbers(old.shown)
-            and _names_in(new.shown) <= _names_in(old.shown)
-            and bool(_NEGATION.search(new.shown)) == bool(_NEGATION.search(old.shown)))
-
-
-def once(lead: list[Candidate], body: list[Candidate]) -> list[Candidate]:
-    """The body without sentences that repeat the lead or an earlier sentence; an earlier sentence that a later
-    one says whole, and more, gives way to it ('29 centres in 10 countries', then '29 centres in 10 countries
-    from 2001 to 2009')."""
-    kept: list[Candidate] = []
-    for cand in body:
-        if any(_repeats(cand, old) for old in lead + kept):
-            continue
-        covered = next((i for i, old in enumerate(kept) if _repeats(old, cand)), None)
-        if covered is None:
-            kept.append(cand)
-        else:
-            kept[covered] = cand
-    return kept
 
 
 def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
