@@ -145,6 +145,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
     plan.lead, plan.body = _lead_first(chosen, plan.wants)
+    plan.lead, plan.body = _named_first(plan.lead, plan.body, focused, plan.wants, value)
     if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
     if plan.wants and plan.lead[0].type in plan.wants:
@@ -163,7 +164,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
-    settled = verdict(own, plan.lead + plan.body)  # 'is a mPAP of 28 mmHg excluded?': yes, by the limit that says so
+    settled = verdict(own, plan.lead + plan.body, {sid for sid, weight in (focused or {}).items() if weight == 1.0})  # 'is a mPAP of 28 mmHg excluded?': yes, by the limit that says so
     if settled:
         plan.verdict, limit = settled
         plan.lead = [limit] + [c for c in plan.lead if c is not limit]
@@ -199,6 +200,27 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
     fits = [c for c in voices if c.type in wants and c.score >= LEAD_SHARE * best] or voices
     lead = max(fits, key=_standing)
     return [lead], [c for c in chosen if c is not lead]
+
+
+def _named_first(lead: list[Candidate], body: list[Candidate], focused: dict[str, float] | None, wants: set[str],
+                 value=None) -> tuple[list[Candidate], list[Candidate]]:
+    """A question that names a source ('how many infusions in CARE-SSc?') is answered first by that source: its
+    best statement (not a seed's) leads when at least as relevant as a lead from elsewhere (not a synthesis built on
+    it), and of the kind asked for or giving the value asked for when the lead is."""
+    named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
+    if not named or not lead or _about(lead[0], named):
+        return lead, body
+    fits = lambda c: lead[0].type not in wants or c.type in wants or gives(c, value)  # noqa: E731
+    own = max((c for c in body if c.source.id in named and c.source.kind != "education" and fits(c)),
+              key=lambda c: c.score, default=None)
+    if own is None or own.score < lead[0].score:
+        return lead, body
+    return [own], lead + [c for c in body if c is not own]
+
+
+def _about(cand: Candidate, sources: set[str]) -> bool:
+    rests_on = cand.statement.rests_on if cand.statement else ()
+    return cand.source.id in sources or any(ref.split("#", 1)[0] in sources for ref in rests_on)
 
 
 # A statement that leans on another one ("... may also qualify", "however, ...") does not open an answer when

@@ -21,13 +21,14 @@ _BELOW = r"below|under|less than|lower than|younger than|<"
 _AT_MOST = r"up to|at most|no more than|upper (?:age )?limit of"
 _AT_LEAST = r"at least|lower (?:age )?limit of|minimum of"
 _LIMIT = re.compile(rf"\b({_ABOVE}|{_BELOW}|{_AT_MOST}|{_AT_LEAST})\s+(\d+(?:\.\d+)?)\s*{_UNIT}?", re.I)
+_TRAILING = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}?\s+or (less|fewer|under|younger|more|over|older)\b", re.I)
 _RANGE = re.compile(r"\baged (\d{2})\s*(?:-|to)\s*(\d{2})\b|\b(\d{2})\s*(?:-|to)\s*(\d{2}) years\b", re.I)
 _EXCLUDES = re.compile(r"\b(exclud\w*|contraindicat\w*|ineligible|not eligible|ruled? out)\b", re.I)
 _ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit))\b", re.I)
 # what the question asks: is the person excluded (a yes means excluded), or can they take part (a yes means in)?
 _ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too (old|late|young)|disqualif\w*|ineligible)\b", re.I)
 _ASKS_IN = re.compile(r"\b(enter\w*|join\w*|enrol\w*|qualif\w*|eligible|included|take part|be considered|"
-                      r"get|have|receive|undergo|candidate)\b", re.I)
+                      r"get|have|receive|undergo|candidate|randomi[sz]ed)\b", re.I)
 
 
 def _unit(unit: str | None) -> str:
@@ -54,6 +55,10 @@ def _meets(value: float, unit: str, statement: str) -> bool | None:
         if (unit == "age" and re.search(r"\bage|years?\b|younger|older", near, re.I)) or \
                 (unit != "age" and _unit(m.group(3)) == unit):
             found = bool(found) or _compare(value, m.group(1).lower(), float(m.group(2)))
+    for m in _TRAILING.finditer(statement):  # '2 years or less'
+        if _unit(m.group(2)) == unit or (unit == "age" and m.group(3).lower() in ("younger", "older")):
+            most = m.group(3).lower() in ("less", "fewer", "under", "younger")
+            found = bool(found) or (value <= float(m.group(1)) if most else value >= float(m.group(1)))
     return found
 
 
@@ -65,14 +70,18 @@ def _compare(value: float, words: str, limit: float) -> bool:
     return False
 
 
-def verdict(question: str, chosen: list[Candidate]) -> tuple[str, Candidate] | None:
+def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset()) -> tuple[str, Candidate] | None:
     """'Yes' or 'No' and the statement whose limit settles it, or None. Only when the question asks whether someone
-    is in or out, gives a figure, and a chosen statement's exclusion (or inclusion range) puts that figure out."""
+    is in or out, gives a figure, and a chosen statement's exclusion (or inclusion range) puts that figure out: a
+    statement of a source the question names (`named`), or, when it names none, a guideline's (a trial's entry
+    criteria are not a rule for a patient)."""
     asks_out, asks_in = bool(_ASKS_OUT.search(question)), bool(_ASKS_IN.search(question))
     figures = _figures(question)
     if not figures or asks_out == asks_in:
         return None
     for cand in chosen:
+        if not (cand.source.id in named if named else cand.source.kind == "guideline"):
+            continue
         excludes = bool(_EXCLUDES.search(cand.text))
         if not excludes and not _ADMITS.search(cand.text):
             continue

@@ -6,8 +6,9 @@ from assistant.facets import cover_parts, expected_value, parts
 from assistant.verdict import verdict
 
 
-def cand(text, score=1.0, source="s1", type_="finding"):
-    return SimpleNamespace(text=text, score=score, source=SimpleNamespace(id=source), statement=None, type=type_)
+def cand(text, score=1.0, source="s1", type_="finding", kind="guideline"):
+    return SimpleNamespace(text=text, score=score, source=SimpleNamespace(id=source, kind=kind), statement=None,
+                           type=type_)
 
 
 def test_parts_of_a_question():
@@ -51,13 +52,18 @@ def test_a_figure_beyond_a_limit_settles_yes_or_no():
                 "rest or above 30 mmHg after fluid challenge.")
     assert verdict("Is a patient with a resting mPAP of 28 mmHg excluded?", [mpap]) == ("Yes", mpap)
     assert verdict("Is a patient with a resting mPAP of 22 mmHg excluded?", [mpap]) is None  # meets no exclusion
-    prior = cand("ASTIS excluded patients who had already received more than 5 g of intravenous cyclophosphamide.")
-    assert verdict("Could a patient who had received 6 g of IV cyclophosphamide have entered ASTIS?", [prior]) == (
-        "No", prior)
-    ages = cand("ASTIS admitted patients aged 18-65.")
-    assert verdict("Could a 67-year-old have entered ASTIS?", [ages]) == ("No", ages)
-    assert verdict("Could a 62-year-old have entered ASTIS?", [ages]) is None  # in range: other criteria may apply
-    assert verdict("What happened to a 67-year-old in ASTIS?", [ages]) is None  # not asked whether in or out
+    prior = cand("ASTIS excluded patients who had already received more than 5 g of intravenous cyclophosphamide.",
+                 source="astis", kind="research")
+    asked = "Could a patient who had received 6 g of IV cyclophosphamide have entered ASTIS?"
+    assert verdict(asked, [prior], {"astis"}) == ("No", prior)
+    assert verdict(asked, [prior]) is None  # a trial's entry criteria settle only a question about that trial
+    ages = cand("ASTIS admitted patients aged 18-65.", source="astis", kind="research")
+    assert verdict("Could a 67-year-old have entered ASTIS?", [ages], {"astis"}) == ("No", ages)
+    assert verdict("Could a 62-year-old have entered ASTIS?", [ages], {"astis"}) is None  # in range: not settled
+    assert verdict("What happened to a 67-year-old in ASTIS?", [ages], {"astis"}) is None  # not asked: in or out?
+    upside = cand("UPSIDE enrols patients with dcSSc of 2 years or less.", source="upside", kind="research")
+    assert verdict("Could a patient with 3 years of dcSSc be enrolled in UPSIDE?", [upside], {"upside"}) == (
+        "No", upside)
 
 
 def test_the_verdict_opens_the_short_answer(engine):
