@@ -107,10 +107,15 @@ _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (?:of )?(\
 CHILD_BELOW, ELDERLY_FROM = 18, 75  # ages the lexicon's populations (children and teenagers, elderly people) cover
 
 
+def ages_in(question: str) -> list[int]:
+    """The ages a question gives ('my 12-year-old', 'aged 63', "I'm 80")."""
+    return [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(question)]
+
+
 def population_of_age(question: str) -> list[str]:
     """A population the question places someone in by age ('my 12-year-old', 'for a 78 year old', "I'm 80"):
     its name in the lexicon's conditions, so that it is answered only if a source speaks of that population."""
-    ages = [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(question)]
+    ages = ages_in(question)
     return (["children and teenagers"] if any(a < CHILD_BELOW for a in ages) else []) + \
            (["elderly people"] if any(a >= ELDERLY_FROM for a in ages) else [])
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
+from .conditions import ages_in
 from .schema import Candidate
 
 _UNIT = r"(mmHg|mm Hg|g|mg/kg|mg|%|mL/min|years?|months?|points?)"
 _FIGURE = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?)\s*{_UNIT}(?![\w/])", re.I)
-_AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (\d{1,3})\b|\b(?:i'?m|i am) (\d{1,3})\b", re.I)
 # a statement's limit: the words that set it, the number and its unit
 _ABOVE = r"above|over|more than|greater than|exceeding|higher than|older than|>"
 _BELOW = r"below|under|less than|lower than|younger than|<"
@@ -37,9 +37,9 @@ def _unit(unit: str | None) -> str:
 
 
 def _figures(question: str) -> list[tuple[float, str]]:
-    ages = [(float(next(g for g in m.groups() if g)), "age") for m in _AGE.finditer(question)]
-    return ages + [(float(m.group(1)), _unit(m.group(2))) for m in _FIGURE.finditer(question)
-                   if not _AGE.search(question[max(0, m.start() - 6):m.end() + 5])]
+    ages = ages_in(question)
+    return [(float(a), "age") for a in ages] + [(float(m.group(1)), _unit(m.group(2))) for m in _FIGURE.finditer(question)
+                                                if not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
 
 
 def _meets(value: float, unit: str, statement: str) -> bool | None:
