@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .conditions import ages_in
+from .repeats import names_in
 from .schema import Candidate
 
 _UNIT = r"(mmHg|mm Hg|g|mg/kg|mg|%|mL/min|years?|months?|points?)"
@@ -73,14 +74,16 @@ def _compare(value: float, words: str, limit: float) -> bool:
 def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset()) -> tuple[str, Candidate] | None:
     """'Yes' or 'No' and the statement whose limit settles it, or None. Only when the question asks whether someone
     is in or out, gives a figure, and a chosen statement's exclusion (or inclusion range) puts that figure out: a
-    statement of a source the question names (`named`), or, when it names none, a guideline's (a trial's entry
-    criteria are not a rule for a patient)."""
+    statement of a source the question names (`named`) or naming what it names, or, when it names none, a
+    guideline's (a trial's entry criteria are not a rule for a patient)."""
     asks_out, asks_in = bool(_ASKS_OUT.search(question)), bool(_ASKS_IN.search(question))
     figures = _figures(question)
     if not figures or asks_out == asks_in:
         return None
+    asked = names_in(question)  # 'ASTIS': a review's statement about ASTIS's criteria settles it too
     for cand in chosen:
-        if not (cand.source.id in named if named else cand.source.kind == "guideline"):
+        about = cand.source.id in named or bool(asked & set(re.findall(r"[\w-]+", cand.text.lower())))
+        if not (about if named else cand.source.kind == "guideline"):
             continue
         excludes = bool(_EXCLUDES.search(cand.text))
         if not excludes and not _ADMITS.search(cand.text):
