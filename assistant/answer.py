@@ -40,6 +40,7 @@ from .text import content_terms, stem, stems
 
 
 SAID_CACHE = 2048  # answers whose statements are kept for the follow-up that may come next
+FIELD = 0.25  # a word more than this share of the passages use is the field's (systemic sclerosis), not a point
 
 
 class QuestionError(ValueError):
@@ -181,7 +182,8 @@ class ExtractiveEngine:
         if len(about) == 1 and not state.items:  # about one intervention: statements about others count less
             every = [Item(name, terms=tuple(words)) for name, words in lexicon.interventions.items()]
             candidates = on_topic(candidates, next(i for i in every if i.name == about[0][0]), every)
-        state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said)
+        field = {t for t in stems(state.standalone) if self.store.loaded.document_frequency(t) > FIELD * self.store.loaded.size}
+        state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said, field)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})

@@ -24,8 +24,9 @@ _VALUES = (
      re.compile(r"\b\d[\d.,]*(-\d+)?\s*(years?|months?|weeks?|days?)\b", re.I)),
     (re.compile(r"\bdoses?\b(?!-)|\bdosing\b", re.I),
      re.compile(r"\d\s*(mg|g|cGy|Gy|ug|µg|mL)\b|\bcells/kg\b|x10\^\d+", re.I)),
-    (re.compile(r"\b(which|what) years?\b|\bin what year\b|\bwhen (was|were|did)\b", re.I),
-     re.compile(r"\b(19|20)\d\d\b")),
+    (re.compile(r"\b(which|what) years?\b|\bin what year\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
+    (re.compile(r"\bwhen (was|were|did|does|do|is|are)\b", re.I),  # a date, or a time after something
+     re.compile(r"\b(19|20)\d\d\b|\b\d[\d.,]*(-\d+)?\s*(years?|months?|weeks?|days?)\b", re.I)),
     (re.compile(r"\bhow old\b|\bage (limit|range)s?\b|\bwhat ages?\b", re.I),
      re.compile(r"\b(aged?|younger than|older than|under|over|above|below)\s+\d{2}\b|\b\d{2}\s*(-|to)\s*\d{2}\b", re.I)),
     (re.compile(r"\bhow much\b", re.I), _ANY_FIGURE),
@@ -100,6 +101,39 @@ def _terms(cand: Candidate) -> set[str]:
 SUBJECT = 0.6  # a word most statements of the lead's source use names the subject ('Shouval', 'meta-analysis')
 
 
+def _subject(lead: Candidate, pool: list[Candidate], texts: dict[int, set[str]]) -> set[str]:
+    same = [texts[id(c)] for c in pool if c.source.id == lead.source.id]
+    return {t for t in set().union(*same) if sum(t in x for x in same) >= SUBJECT * len(same)} if len(same) >= 3 else set()
+
+
+# a question with no one point: a list ('Which outcomes improved?'), a description, a comparison
+_OPEN = re.compile(r"\b(which|what)( [\w-]+){0,3}? (?!(?:was|does|is|has|this|its)\b)(?-i:[a-z][a-z0-9-]{2,}s)\b|\bdescrib\w*|\btell me\b|"
+                   r"\bsummar\w*|\boverview\b|\bwhat is known\b|\bwhat did [\w\s-]+ (find|show|report)\??$|"
+                   r"\bcompar\w*|\bdiffer\w*|\bversus\b|\bvs\b", re.I)
+def has_no_one_point(question: str) -> bool:
+    return bool(_OPEN.search(question))
+
+
+_TITLE_CASE = re.compile(r"\b[A-Z][a-z][\w-]*")
+
+
+def on_point(question: str, lead: list[Candidate], body: list[Candidate], candidates: list[Candidate],
+             value: re.Pattern | None = None, field: frozenset[str] | set[str] = frozenset()) -> list[Candidate]:
+    """The rest of a narrow answer without what is beside its point: when the short answer uses words of the
+    question that few candidate statements use ('DLCO' in 'Would a DLCO of 35% have been eligible for ASTIS?'), a
+    further statement must use one of them too, or give the value asked for (not ASTIS's other criteria). `field`:
+    words most passages of the corpus use ('systemic sclerosis'), never a question's point."""
+    if not lead or not body:
+        return body
+    texts = {id(c): _terms(c) for c in candidates + lead + body}
+    unnamed = _TITLE_CASE.sub(" ", question)  # 'Lancet Rheumatology', 'French', 'Auth': names, not the point
+    asked = set(stems(unnamed)) - _ASKING - set(field) - _subject(lead[0], candidates, texts)
+    rare = {t for t in asked if 0 < sum(t in texts[id(c)] for c in candidates) <= RARE * len(candidates)}
+    if not rare & set().union(*(texts[id(c)] for c in lead)):
+        return body
+    return [c for c in body if texts[id(c)] & rare or gives(c, value)]
+
+
 def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], floor: float,
                 wants=lambda part: set()) -> list[Candidate]:
     """The short answer for a question of several parts: the lead, and for each part it does not speak to (not the
@@ -109,9 +143,7 @@ def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], flo
     if not lead:
         return lead
     texts = {id(c): _terms(c) for c in pool + lead}
-    same = [texts[id(c)] for c in pool if c.source.id == lead[0].source.id]
-    subject = {t for t in set().union(*same) if sum(t in x for x in same) >= SUBJECT * len(same)} if len(same) >= 3 else set()
-    telling = telling_terms(question, list(texts.values()), subject)
+    telling = telling_terms(question, list(texts.values()), _subject(lead[0], pool, texts))
     chosen: list[tuple[int, Candidate]] = []
     for i, (part, terms) in enumerate(zip(parts(question), telling)):
         value, kinds = expected_value(part), wants(part)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
-from .facets import cover_parts, expected_value, gives
+from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point
 from .lexicon import first_at
 from .repeats import names_in, once, repeats
 from .select import redundant, select
@@ -102,10 +102,11 @@ def without_titles(question: str, titles: set[str]) -> str:
 
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
-              items: list[Item] = (), said: frozenset[str] | set[str] = frozenset()) -> Plan:
+              items: list[Item] = (), said: frozenset[str] | set[str] = frozenset(),
+              field: frozenset[str] | set[str] = frozenset()) -> Plan:
     """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
     sources they name, interventions by the words that name them); `said`: statements the previous answer of the
-    conversation gave (not repeated as supporting sentences)."""
+    conversation gave (not repeated as supporting sentences); `field`: the question's words that most passages use."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
     asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
@@ -164,6 +165,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
+    if plan.kind in ("narrow", "yesno") and not has_no_one_point(own):  # the rest stays on the question's point
+        plan.body = on_point(without_titles(own, titles), plan.lead, plan.body, answering, value, field)
     settled = verdict(own, plan.lead + plan.body, {sid for sid, weight in (focused or {}).items() if weight == 1.0})  # 'is a mPAP of 28 mmHg excluded?': yes, by the limit that says so
     if settled:
         plan.verdict, limit = settled

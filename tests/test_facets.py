@@ -76,3 +76,20 @@ def test_the_verdict_opens_the_short_answer(engine):
     first = Candidate("For these protocols, the guideline excludes patients above 25 mmHg.", passage, source, 0, None)
     sections, _ = compose([first], "clinician", None, lead=1, verdict="Yes")
     assert sections[0].sentences[0].text == "Yes: for these protocols, the guideline excludes patients above 25 mmHg."
+
+
+def test_the_rest_of_a_narrow_answer_stays_on_its_point():
+    from assistant.facets import has_no_one_point, on_point
+
+    lead = cand("ASTIS excluded patients with DLCO below 40% or creatinine clearance below 40 mL/min.", source="astis")
+    age = cand("ASTIS admitted patients aged 18-65.", 0.8, source="astis")
+    cardiac = cand("ASTIS excluded patients with LVEF below 45% or uncontrolled arrhythmia.", 0.8, source="astis")
+    dlco = cand("In ASTIS, DLCO was measured at baseline and every 6 months.", 0.7, source="astis")
+    others = [cand(f"ASTIS reported outcome number {i} for its patients.", 0.5, source="astis") for i in range(6)]
+    pool = [lead, age, cardiac, dlco] + others
+    question = "Would a patient with a DLCO of 35% predicted have been eligible for ASTIS?"
+    assert on_point(question, [lead], [age, cardiac, dlco], pool) == [dlco]
+    assert on_point(question, [age], [cardiac, dlco], pool) == [cardiac, dlco]  # the lead is off the point: no cut
+    assert has_no_one_point("Which quality-of-life measures improved after AHSCT?")  # a list: every item counts
+    assert has_no_one_point("How is that different from SCOT?") and has_no_one_point("Describe the Merkt case.")
+    assert not has_no_one_point(question) and not has_no_one_point("What was the 5-year survival in Nanjing?")

@@ -73,7 +73,7 @@ def test_clinician_answer_streams_in_with_citations_references_and_disclaimer(pa
     box = page.locator("#question textarea")
     box.fill(ELIGIBLE)
     box.press("Enter")
-    page.wait_for_selector("#chat .card:has(li) .streaming")  # part of the answer, more to come
+    page.wait_for_selector("#chat .card:has(.lead) .streaming")  # the short answer shown, more to come
     shots.settled(page, 1)
     card = cards(page).last
     for section in expected.sections:
