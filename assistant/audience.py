@@ -27,6 +27,10 @@ LEAD_TITLE = {"clinician": "In short", "patient": "The short answer"}
 COMPARED_TITLE = {"clinician": "Compared", "patient": "Compared"}
 NOT_COVERED = {"clinician": "The sources say nothing on this item.", "patient": "My sources say nothing about this."}
 UNCONFIRMED_TITLE = {"clinician": "Not confirmed", "patient": "Not confirmed"}
+# the answer a source's limit gives to a yes/no question with a figure (verdict.py), said before that limit
+VERDICT = {"clinician": {"yes": "Yes", "no": "No", "yes-by-limit": "Yes, by this limit",
+                         "no-by-limit": "No, not by this limit"},
+           "patient": {"yes": "Yes", "no": "No", "yes-by-limit": "Yes, by this rule", "no-by-limit": "No, not by this rule"}}
 # ... when the question is about such a claim, the section opens the answer and its title answers first
 DOUBT_TITLE = {"clinician": "No primary source confirms this", "patient": "No study confirms this"}
 UNCONFIRMED_NOTE = {"clinician": "Reported in a source we could not check against a primary publication; no primary "

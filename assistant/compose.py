@@ -7,7 +7,7 @@ section. A synthesis sentence cites the primary sources it rests on."""
 from __future__ import annotations
 
 from .audience import (COMPARED_TITLE, DOUBT_TITLE, LEAD_TITLE, NOT_COVERED, SECTION_ORDER, UNCONFIRMED_NOTE,
-                       UNCONFIRMED_TITLE, section_group, section_title)
+                       UNCONFIRMED_TITLE, VERDICT, section_group, section_title)
 from .corpus import plain_twin
 from .schema import ANSWER_TYPES, Reference, Section, Sentence
 from .schema import Candidate
@@ -66,7 +66,7 @@ def compose(chosen: list[Candidate], mode: str, loaded=None, lead: int = 0,
         if verdict:  # the yes or no the first statement's limit settles, said first
             first, _, rest = sentences[0].text.partition(" ")
             first = first.lower() if first[1:].islower() and first.lower() in STOPWORDS else first  # 'For' -> 'for'
-            sentences[0].text = f"{verdict}: {first} {rest}"
+            sentences[0].text = f"{VERDICT[mode][verdict]}: {first} {rest}"
         sections.append(Section(LEAD_TITLE[mode], sentences))
     if items:
         for name, cands in items:

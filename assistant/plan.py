@@ -21,6 +21,7 @@ from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
 from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point
 from .lexicon import first_at
+from .naming import elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
@@ -41,7 +42,8 @@ _WANTS = {
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
                               r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|select\w*|considered for|take part|join|"
-                              r"too (old|young)|age limit|"
+                              r"too (old|young)|age limit|\d+[- ]?years?[- ]?old|(have|be|been) (randomi[sz]ed|enrolled|"
+                              r"included|admitted|entered)|"
                               r"how old|too late|can i (still )?(get|have))\b", re.I),
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|(?<!per-)protocol|conditioning|mobili[sz]\w*|dose\w*|"
                             r"how (is|are|do|does) [\w -]+ (made|make)|control (arms?|groups?)|comparator|"
@@ -103,16 +105,19 @@ def without_titles(question: str, titles: set[str]) -> str:
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
               items: list[Item] = (), said: frozenset[str] | set[str] = frozenset(),
-              field: frozenset[str] | set[str] = frozenset()) -> Plan:
+              field: frozenset[str] | set[str] = frozenset(), naming: frozenset[str] = frozenset()) -> Plan:
     """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
     sources they name, interventions by the words that name them); `said`: statements the previous answer of the
-    conversation gave (not repeated as supporting sentences); `field`: the question's words that most passages use."""
+    conversation gave (not repeated as supporting sentences); `field`: the question's words that most passages use;
+    `naming`: the words that name sources ('asti', 'scot', 'muller')."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
     asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
     plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     value = expected_value(own)  # 'how many events': a statement that counts events answers it
-    typed = [_weigh(c, plan.wants, value) for c in candidates]
+    kinds = {c.source.id: c.source.kind for c in candidates}  # a seed page names others' trials: not a subject
+    primary = {sid: w for sid, w in (focused or {}).items() if kinds.get(sid) != "education"}
+    typed = named_elsewhere([_weigh(c, plan.wants, value) for c in candidates], question, primary, naming)
     fresh = [c for c in typed if not (c.statement and c.statement.id in said)]
     if said and _new_answers(typed, fresh, said):  # a follow-up answers with what was not said yet
         typed = fresh
@@ -131,6 +136,9 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         focus = _focus(own, answering, items)
         plan.items = [(item.name, [c for c in _per_item(item, rest, plan.wants, items, focus)
                                    if not any(repeats(c, lead) for lead in plan.lead)]) for item in items]
+        # an item the bottom line already speaks for has nothing more to add, which is not 'the sources say nothing'
+        plan.items = [(name, cands) for (name, cands), item in zip(plan.items, items)
+                      if cands or not any(_speaks_for(lead, item) for lead in plan.lead)]
         plan.body = [c for _, cands in plan.items for c in cands]
         return plan
     named = FOCUSED_MARGIN * best  # a source the question names: more of what it says is worth giving
@@ -146,7 +154,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
     plan.lead, plan.body = _lead_first(chosen, plan.wants)
-    plan.lead, plan.body = _named_first(plan.lead, plan.body, focused, plan.wants, value)
+    plan.lead, plan.body = named_first(plan.lead, plan.body, focused, plan.wants, value)
     if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
     if plan.wants and plan.lead[0].type in plan.wants:
@@ -165,13 +173,16 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
+    named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
+    near = sorted((c for c in answering if c.score >= PART_SHARE * best), key=lambda c: -c.score)
+    settled = verdict(own, plan.lead + plan.body + near, named)  # 'a mPAP of 28 mmHg excluded?': yes, by its limit
+    if settled:  # the limit that settles it leads; what led before follows
+        plan.verdict, limit = settled
+        plan.body = [c for c in plan.lead[:1] + plan.body if c is not limit]
+        plan.lead = [limit] + [c for c in plan.lead[1:] if c is not limit]
     if plan.kind in ("narrow", "yesno") and not has_no_one_point(own):  # the rest stays on the question's point
         plan.body = on_point(without_titles(own, titles), plan.lead, plan.body, answering, value, field)
-    settled = verdict(own, plan.lead + plan.body, {sid for sid, weight in (focused or {}).items() if weight == 1.0})  # 'is a mPAP of 28 mmHg excluded?': yes, by the limit that says so
-    if settled:
-        plan.verdict, limit = settled
-        plan.lead = [limit] + [c for c in plan.lead if c is not limit]
-        plan.body = [c for c in plan.body if c is not limit]
+        plan.body = [c for c in plan.body if not elsewhere(c, question, primary, naming)]  # not ASTIS's, asked of ASSIST
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body
@@ -203,27 +214,6 @@ def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidat
     fits = [c for c in voices if c.type in wants and c.score >= LEAD_SHARE * best] or voices
     lead = max(fits, key=_standing)
     return [lead], [c for c in chosen if c is not lead]
-
-
-def _named_first(lead: list[Candidate], body: list[Candidate], focused: dict[str, float] | None, wants: set[str],
-                 value=None) -> tuple[list[Candidate], list[Candidate]]:
-    """A question that names a source ('how many infusions in CARE-SSc?') is answered first by that source: its
-    best statement (not a seed's) leads when at least as relevant as a lead from elsewhere (not a synthesis built on
-    it), and of the kind asked for or giving the value asked for when the lead is."""
-    named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
-    if not named or not lead or _about(lead[0], named):
-        return lead, body
-    fits = lambda c: lead[0].type not in wants or c.type in wants or gives(c, value)  # noqa: E731
-    own = max((c for c in body if c.source.id in named and c.source.kind != "education" and fits(c)),
-              key=lambda c: c.score, default=None)
-    if own is None or own.score < lead[0].score:
-        return lead, body
-    return [own], lead + [c for c in body if c is not own]
-
-
-def _about(cand: Candidate, sources: set[str]) -> bool:
-    rests_on = cand.statement.rests_on if cand.statement else ()
-    return cand.source.id in sources or any(ref.split("#", 1)[0] in sources for ref in rests_on)
 
 
 # A statement that leans on another one ("... may also qualify", "however, ...") does not open an answer when
@@ -342,6 +332,11 @@ def on_topic(candidates: list[Candidate], about: Item, interventions: list[Item]
     return [replace(c, score=c.score * OFF_TOPIC)
             if _first_named(c, interventions) not in (None, about.name) and not _names(c, about) else c
             for c in candidates]
+
+
+def _speaks_for(cand: Candidate, item: Item) -> bool:
+    rests_on = {ref.split("#", 1)[0] for ref in (cand.statement.rests_on if cand.statement else ())}
+    return bool(item.sources & (rests_on | {cand.source.id})) or _names(cand, item)
 
 
 def _names(cand: Candidate, item: Item) -> bool:

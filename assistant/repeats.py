@@ -26,6 +26,13 @@ def names_in(text: str) -> set[str]:
     return {n.lower() for n in _NAME.findall(text)} - _abbreviations()
 
 
+def named_anywhere(text: str) -> set[str]:
+    """The names a text uses, its first word included ('ASTIS enrolled ...'), but not a capitalised common word."""
+    from .text import STOPWORDS, everyday_words
+
+    return {n.lower() for n in re.findall(r"\b[A-Z][\w-]*", text)} - _abbreviations() - STOPWORDS - everyday_words()
+
+
 def repeats(new: Candidate, old: Candidate) -> bool:
     """Says again what `old` says, in the words shown (two statements, one the other's summary or plain twin):
     most of its words, no figure and no name of its own ('low for ASSIST' after 'moderate for ASTIS' is news),

@@ -219,7 +219,7 @@ class Plan:
     unconfirmed: list[Candidate] = field(default_factory=list)  # claims no primary source confirms
     items: list[tuple[str, list[Candidate]]] = field(default_factory=list)  # a comparison: (item, its statements)
     doubt_first: bool = False  # the question is about a claim no primary source confirms: say so first
-    verdict: str | None = None  # 'Yes' / 'No' that the lead's limit settles (verdict.py), said before it
+    verdict: str | None = None  # 'yes', 'no', 'yes-by-limit', 'no-by-limit': what the lead's limit says (verdict.py)
 
     @property
     def chosen(self) -> list[Candidate]:

@@ -22,7 +22,8 @@ _BELOW = r"below|under|less than|lower than|younger than|<"
 _AT_MOST = r"up to|at most|no more than|upper (?:age )?limit of"
 _AT_LEAST = r"at least|lower (?:age )?limit of|minimum of"
 _LIMIT = re.compile(rf"\b({_ABOVE}|{_BELOW}|{_AT_MOST}|{_AT_LEAST})\s+(\d+(?:\.\d+)?)\s*{_UNIT}?", re.I)
-_TRAILING = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}?\s+or (less|fewer|under|younger|more|over|older)\b", re.I)
+_TRAILING = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}?(?:['’]s?)?(?:\s+duration)?\s+or (less|fewer|under|younger|more|over|"
+                       r"older)\b", re.I)  # '2 years or less', "2 years' duration or less"
 _RANGE = re.compile(r"\baged (\d{2})\s*(?:-|to)\s*(\d{2})\b|\b(\d{2})\s*(?:-|to)\s*(\d{2}) years\b", re.I)
 _EXCLUDES = re.compile(r"\b(exclud\w*|contraindicat\w*|ineligible|not eligible|ruled? out)\b", re.I)
 _ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit))\b", re.I)
@@ -43,24 +44,35 @@ def _figures(question: str) -> list[tuple[float, str]]:
                                                 if not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
 
 
-def _meets(value: float, unit: str, statement: str) -> bool | None:
-    """Does the figure meet a condition the statement sets in the same unit ('above 25 mmHg', 'aged 18-65',
-    'younger than 60')? None when the statement sets none."""
-    found = None
+ADULT = 16  # a limit in years from this number up is an age ('18-65 years', 'upper limit of 60 years'), below a duration
+
+
+def _meets(value: float, unit: str, statement: str) -> list[bool]:
+    """For each condition the statement sets in the figure's unit ('above 25 mmHg', 'aged 18-65', 'younger than
+    60', '2 years or less'), does the figure meet it? An age is held only against ages, a duration only against
+    durations."""
+    out = []
     if unit == "age":
         for m in _RANGE.finditer(statement):
             low, high = (float(x) for x in (m.group(1) or m.group(3), m.group(2) or m.group(4)))
-            found = bool(found) or low <= value <= high
+            out.append(low <= value <= high)
     for m in _LIMIT.finditer(statement):
-        near = statement[max(0, m.start() - 40):m.end() + 8]
-        if (unit == "age" and re.search(r"\bage|years?\b|younger|older", near, re.I)) or \
-                (unit != "age" and _unit(m.group(3)) == unit):
-            found = bool(found) or _compare(value, m.group(1).lower(), float(m.group(2)))
-    for m in _TRAILING.finditer(statement):  # '2 years or less'
-        if _unit(m.group(2)) == unit or (unit == "age" and m.group(3).lower() in ("younger", "older")):
+        limit, near = float(m.group(2)), statement[max(0, m.start() - 40):m.end() + 8]
+        if _same_kind(unit, _unit(m.group(3)), limit, near):
+            out.append(_compare(value, m.group(1).lower(), limit))
+    for m in _TRAILING.finditer(statement):
+        limit, near = float(m.group(1)), statement[max(0, m.start() - 40):m.end() + 8]
+        if _same_kind(unit, _unit(m.group(2)), limit, near):
             most = m.group(3).lower() in ("less", "fewer", "under", "younger")
-            found = bool(found) or (value <= float(m.group(1)) if most else value >= float(m.group(1)))
-    return found
+            out.append(value <= limit if most else value >= limit)
+    return out
+
+
+def _same_kind(unit: str, limit_unit: str, limit: float, near: str) -> bool:
+    if unit == "age":
+        return (limit_unit in ("years", "") and limit >= ADULT and bool(re.search(r"\bage|years?\b|younger|older",
+                                                                                  near, re.I)))
+    return limit_unit == unit and not (unit == "years" and limit >= ADULT)
 
 
 def _compare(value: float, words: str, limit: float) -> bool:
@@ -72,15 +84,17 @@ def _compare(value: float, words: str, limit: float) -> bool:
 
 
 def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset()) -> tuple[str, Candidate] | None:
-    """'Yes' or 'No' and the statement whose limit settles it, or None. Only when the question asks whether someone
-    is in or out, gives a figure, and a chosen statement's exclusion (or inclusion range) puts that figure out: a
-    statement of a source the question names (`named`) or naming what it names, or, when it names none, a
-    guideline's (a trial's entry criteria are not a rule for a patient)."""
-    asks_out, asks_in = bool(_ASKS_OUT.search(question)), bool(_ASKS_IN.search(question))
+    """The answer a limit gives, and the statement that sets it, or None: 'yes' / 'no' when a statement's exclusion
+    (or inclusion range) puts the question's figure out; else 'yes-by-limit' / 'no-by-limit' when one puts it
+    within its limit (that limit is met; others may still apply). Only when the question asks whether someone is
+    in or out and gives a figure, and only from a statement of a source the question names (`named`) or naming
+    what it names, or, when it names none, a guideline's (a trial's entry criteria are not a rule for a patient)."""
+    asks_out = bool(_ASKS_OUT.search(question))  # 'too old to get it?' asks whether out
     figures = _figures(question)
-    if not figures or asks_out == asks_in:
+    if not figures or not (asks_out or _ASKS_IN.search(question)):
         return None
     asked = names_in(question)  # 'ASTIS': a review's statement about ASTIS's criteria settles it too
+    within = None
     for cand in chosen:
         about = cand.source.id in named or bool(asked & set(re.findall(r"[\w-]+", cand.text.lower())))
         if not (about if named else cand.source.kind == "guideline"):
@@ -90,8 +104,9 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
             continue
         for value, unit in figures:
             meets = _meets(value, unit, cand.text)
-            if meets is None:
-                continue
-            if meets == excludes:  # meets an exclusion, or fails an inclusion: out
-                return ("Yes" if asks_out else "No"), cand
-    return None
+            if not meets or (not excludes and len(set(meets)) > 1):
+                continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
+            if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out
+                return ("yes" if asks_out else "no"), cand
+            within = within or cand
+    return (("no-by-limit" if asks_out else "yes-by-limit"), within) if within else None

@@ -50,20 +50,20 @@ def test_every_part_is_answered_up_front():
 def test_a_figure_beyond_a_limit_settles_yes_or_no():
     mpap = cand("EBMT best practice excludes patients with a mean pulmonary artery pressure (mPAP) above 25 mmHg at "
                 "rest or above 30 mmHg after fluid challenge.")
-    assert verdict("Is a patient with a resting mPAP of 28 mmHg excluded?", [mpap]) == ("Yes", mpap)
-    assert verdict("Is a patient with a resting mPAP of 22 mmHg excluded?", [mpap]) is None  # meets no exclusion
+    assert verdict("Is a patient with a resting mPAP of 28 mmHg excluded?", [mpap]) == ("yes", mpap)
+    assert verdict("Is a patient with a resting mPAP of 22 mmHg excluded?", [mpap]) == ("no-by-limit", mpap)
     prior = cand("ASTIS excluded patients who had already received more than 5 g of intravenous cyclophosphamide.",
                  source="astis", kind="research")
     asked = "Could a patient who had received 6 g of IV cyclophosphamide have entered ASTIS?"
-    assert verdict(asked, [prior], {"astis"}) == ("No", prior)
+    assert verdict(asked, [prior], {"astis"}) == ("no", prior)
     assert verdict(asked, [prior]) is None  # a trial's entry criteria settle only a question about that trial
     ages = cand("ASTIS admitted patients aged 18-65.", source="astis", kind="research")
-    assert verdict("Could a 67-year-old have entered ASTIS?", [ages], {"astis"}) == ("No", ages)
-    assert verdict("Could a 62-year-old have entered ASTIS?", [ages], {"astis"}) is None  # in range: not settled
+    assert verdict("Could a 67-year-old have entered ASTIS?", [ages], {"astis"}) == ("no", ages)
+    assert verdict("Could a 62-year-old have entered ASTIS?", [ages], {"astis"}) == ("yes-by-limit", ages)  # in range
     assert verdict("What happened to a 67-year-old in ASTIS?", [ages], {"astis"}) is None  # not asked: in or out?
     upside = cand("UPSIDE enrols patients with dcSSc of 2 years or less.", source="upside", kind="research")
     assert verdict("Could a patient with 3 years of dcSSc be enrolled in UPSIDE?", [upside], {"upside"}) == (
-        "No", upside)
+        "no", upside)
 
 
 def test_the_verdict_opens_the_short_answer(engine):
@@ -74,7 +74,7 @@ def test_the_verdict_opens_the_short_answer(engine):
     passage = next(iter(hit.passages(list(hit.ids)[:1]).values()))
     source = hit.sources[passage.source_id]
     first = Candidate("For these protocols, the guideline excludes patients above 25 mmHg.", passage, source, 0, None)
-    sections, _ = compose([first], "clinician", None, lead=1, verdict="Yes")
+    sections, _ = compose([first], "clinician", None, lead=1, verdict="yes")
     assert sections[0].sentences[0].text == "Yes: for these protocols, the guideline excludes patients above 25 mmHg."
 
 
@@ -93,3 +93,27 @@ def test_the_rest_of_a_narrow_answer_stays_on_its_point():
     assert has_no_one_point("Which quality-of-life measures improved after AHSCT?")  # a list: every item counts
     assert has_no_one_point("How is that different from SCOT?") and has_no_one_point("Describe the Merkt case.")
     assert not has_no_one_point(question) and not has_no_one_point("What was the 5-year survival in Nanjing?")
+
+
+def test_a_statement_about_another_source_than_the_one_asked_about():
+    from assistant.naming import elsewhere
+
+    naming = frozenset({"asti", "assist", "upsid"})
+    question = "Could a 62-year-old have been randomised in ASSIST?"
+    focused = {"assist-2011": 1.0}
+    astis = cand("ASTIS enrolled patients aged 18-65.", source="walker-2018", kind="review")
+    assist = cand("ASSIST enrolled patients under 60 years of age.", source="walker-2018", kind="review")
+    general = cand("AHSCT in SSc has an upper age limit of 60 years.", source="synthesis-ahsct", kind="synthesis")
+    assert elsewhere(astis, question, focused, naming)
+    assert not elsewhere(assist, question, focused, naming) and not elsewhere(general, question, focused, naming)
+    assert not elsewhere(astis, "Could a 62-year-old have a transplant?", {}, naming)  # names no source: no 'else'
+    assert verdict(question, [astis, assist], {"assist-2011"}) == ("no", assist)  # it names ASSIST: it settles it
+
+
+def test_a_limit_is_held_only_against_a_figure_of_its_kind():
+    ebmt = cand("EBMT best practice sets the age range for AHSCT in rheumatic diseases at 18-65 years, with an upper "
+                "limit of 60 years for SSc.")
+    assert verdict("I've had scleroderma for 8 years, is it too late for a transplant?", [ebmt]) is None  # no age
+    assert verdict("im 58, am i too old to get a transplant?", [ebmt]) == ("no-by-limit", ebmt)
+    assert verdict("im 62, am i too old to get a transplant?", [ebmt]) is None  # 18-65 and 60 disagree at 62
+    assert verdict("im 67, am i too old to get a transplant?", [ebmt]) == ("yes", ebmt)  # both limits put 67 out

@@ -270,3 +270,19 @@ def test_how_it_works_asks_for_the_procedure_whether_it_works_for_results():
     assert wanted_types("What is the proposed mechanism by which autologous HSCT works?") == {"procedure"}
     assert "finding" in wanted_types("Does HSCT work in SSc?")
     assert "finding" in wanted_types("How does CAR-T work, and what were the results?")
+
+
+def test_an_item_the_bottom_line_speaks_for_is_not_said_to_be_missing():
+    from dataclasses import replace as copy
+
+    both = cand("synthesis-x", "procedure", 0.9, kind="synthesis",
+                text="CAR T-cell doses have been 1x10^6 cells/kg in one series and 5x10^6 cells/kg in one case.")
+    both = copy(both, statement=copy(both.statement, rests_on=["auth#dose", "merkt#dose"]))
+    auth = Item("Auth", frozenset({"auth"}))
+    merkt = Item("Merkt", frozenset({"merkt"}))
+    plan = make_plan("How do the CAR-T doses of the Auth series and the Merkt report compare?", [both],
+                     items=[auth, merkt])
+    assert ids(plan.lead) == ["synthesis-x#procedure"] and plan.items == []  # no empty "Compared: Auth" block
+    alone = make_plan("How do the CAR-T doses of the Auth series and the Merkt report compare?",
+                      [copy(both, statement=copy(both.statement, rests_on=["auth#dose"]))], items=[auth, merkt])
+    assert [name for name, cands in alone.items] == ["Merkt"]  # not covered: said so
