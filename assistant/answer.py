@@ -36,10 +36,13 @@ from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
 from .select import focus, for_patients, readable, score
+from .spelling import Speller
 from .text import content_terms, stem, stems
 
 
 SAID_CACHE = 2048  # answers whose statements are kept for the follow-up that may come next
+NAMED_SHARE = 0.85  # a question that names a source of the corpus ('a study called UPSIDE') needs this share of the bar
+NAMED_SENTENCE = 0.4  # ... when a statement of that source is this close to it ('waiting list ... in Canada' is not)
 FIELD = 0.25  # a word more than this share of the passages use is the field's (systemic sclerosis), not a point
 
 
@@ -127,8 +130,8 @@ class ExtractiveEngine:
     # -- steps -------------------------------------------------------------------------------
     def rewrite_step(self, state: AnswerState) -> AnswerState:
         """A follow-up made to stand alone (a standalone question made earlier, by a model, wins over the rule)."""
-        state.standalone = state.standalone or standalone(state.question, state.history, self.retriever.lexicon,
-                                                          names=self.store.loaded.named_by)
+        state.standalone = state.standalone or standalone(self.speller.correct(state.question), state.history,
+                                                          self.retriever.lexicon, names=self.store.loaded.named_by)
         return state
 
     def retrieve(self, state: AnswerState) -> AnswerState:
@@ -155,11 +158,13 @@ class ExtractiveEngine:
         state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, found, best_sentence)
         state.answerability = state.scope["score"]
         uncovered = self.conditions.uncovered(state.standalone)
+        named = any(state.focus.get(c.source.id) == 1.0 and c.source.kind != "education"
+                    and c.similarity >= NAMED_SENTENCE for c in candidates)  # it names a source that speaks to it
         if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
             state.refusal = CONDITION_REFUSAL[state.mode].format(name=uncovered)
         elif self.scope.asks_future(state.question):
             state.refusal = FUTURE_REFUSAL[state.mode]
-        elif state.answerability < self.settings.min_answerability:
+        elif state.answerability < self.settings.min_answerability * (NAMED_SHARE if named else 1.0):
             state.refusal = REFUSAL[state.mode]
         elif self.scope.cost_missing(state.question, _relevant(candidates)):  # its own words, as above
             state.refusal = COST_REFUSAL[state.mode]
@@ -239,6 +244,10 @@ class ExtractiveEngine:
             syntheses = {h.source.id for h in state.hits if h.source.kind == "synthesis"}
             return state.hits + named_passages(syntheses, state.hits, loaded)
         return state.hits
+
+    @cached_property
+    def speller(self) -> Speller:
+        return Speller.of(self.store.loaded, self.retriever.lexicon)
 
     @cached_property
     def conditions(self) -> Conditions:

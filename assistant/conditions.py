@@ -22,6 +22,9 @@ _CUT = re.compile(r"\s*(?:\[|\(|,|;|:| with | without | due to | in | of the | c
 _SUFFIX = re.compile(r"\s+(disease|syndrome|disorders?)$", re.I)
 _LATIN_TAIL = re.compile(r"\s+(mellitus|insipidus|vulgaris)$", re.I)
 MAX_WORDS = 4
+# chapters that name no disease: external causes (V-Y: 'pedestrian injured ...') and contact with health services
+# (Z: 'bone marrow donor', 'transplant status'), special purposes (U)
+_NOT_DISEASES = frozenset("UVWXYZ")
 # single words ICD uses as names that say nothing about which condition: never a name on their own
 GENERIC = frozenset(stems("disease diseases disorder syndrome failure infection injury complication deficiency "
                           "lesion abnormality dysfunction insufficiency symptoms effects reaction adverse problems "
@@ -37,7 +40,7 @@ def condition_names() -> dict[tuple[str, ...], str]:
     out: dict[tuple[str, ...], str] = {}
     easy = everyday_words()
     for code in icd.get_all_codes(with_dots=False):
-        if not icd.is_leaf(code) and icd.is_chapter_or_block(code):
+        if not icd.is_leaf(code) and icd.is_chapter_or_block(code) or code[:1] in _NOT_DISEASES:
             continue
         description = icd.get_description(code)
         core = _CUT.split(description, maxsplit=1)[0].strip()

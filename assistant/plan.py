@@ -173,9 +173,10 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)
-    named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
+    named = {sid for sid, weight in (focused or {}).items() if weight == 1.0} or {ref.split("#", 1)[0] for ref in said}
     near = sorted((c for c in answering if c.score >= PART_SHARE * best), key=lambda c: -c.score)
     settled = verdict(own, plan.lead + plan.body + near, named)  # 'a mPAP of 28 mmHg excluded?': yes, by its limit
+    # (a follow-up that names no source asks about the sources the last answer quoted)
     if settled:  # the limit that settles it leads; what led before follows
         plan.verdict, limit = settled
         plan.body = [c for c in plan.lead[:1] + plan.body if c is not limit]

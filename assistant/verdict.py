@@ -68,6 +68,22 @@ def _meets(value: float, unit: str, statement: str) -> list[bool]:
     return out
 
 
+def _paired(figures: list[tuple[float, str]], statement: str) -> list[tuple[float, str, list[bool]]]:
+    """Each figure with what it meets of the statement's limits in its unit. Two figures in one unit ('38 mmHg at
+    rest and 43 after fluid challenge') go with two limits in that unit in the order given ('above 40 at rest or
+    above 45 after fluid challenge'); any other count of them is no pairing, and settles nothing."""
+    out = []
+    for unit in dict.fromkeys(u for _, u in figures):
+        values = [v for v, u in figures if u == unit]
+        if len(values) == 1:
+            out.append((values[0], unit, _meets(values[0], unit, statement)))
+            continue
+        results = [_meets(v, unit, statement) for v in values]
+        if all(len(r) == len(values) for r in results):
+            out += [(v, unit, [r[i]]) for i, (v, r) in enumerate(zip(values, results))]
+    return out
+
+
 def _same_kind(unit: str, limit_unit: str, limit: float, near: str) -> bool:
     if unit == "age":
         return (limit_unit in ("years", "") and limit >= ADULT and bool(re.search(r"\bage|years?\b|younger|older",
@@ -102,8 +118,7 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
         excludes = bool(_EXCLUDES.search(cand.text))
         if not excludes and not _ADMITS.search(cand.text):
             continue
-        for value, unit in figures:
-            meets = _meets(value, unit, cand.text)
+        for value, unit, meets in _paired(figures, cand.text):
             if not meets or (not excludes and len(set(meets)) > 1):
                 continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
             if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out

@@ -117,3 +117,11 @@ def test_a_limit_is_held_only_against_a_figure_of_its_kind():
     assert verdict("im 58, am i too old to get a transplant?", [ebmt]) == ("no-by-limit", ebmt)
     assert verdict("im 62, am i too old to get a transplant?", [ebmt]) is None  # 18-65 and 60 disagree at 62
     assert verdict("im 67, am i too old to get a transplant?", [ebmt]) == ("yes", ebmt)  # both limits put 67 out
+
+
+def test_two_figures_go_with_two_limits_in_order():
+    pasp = cand("For AHSCT protocols with cyclophosphamide 200 mg/kg, EBMT best practice excludes patients with a "
+                "PASP above 40 mmHg at rest or above 45 mmHg after fluid challenge.")
+    asked = "Is a patient with a PASP of {} mmHg at rest and {} mmHg after fluid challenge excluded?"
+    assert verdict(asked.format(38, 43), [pasp]) == ("no-by-limit", pasp)  # 43 is above 40, but not above 45
+    assert verdict(asked.format(38, 47), [pasp]) == ("yes", pasp)

@@ -1,0 +1,85 @@
+"""Typos in a question, mended to the words of the sources: "autologus stem cel transplant sclerodema survival"
+is searched as "autologous stem cel transplant scleroderma survival".
+
+Only a word that no source, no English dictionary (pyspellchecker's word list) and no ICD-10 condition name knows
+is mended, and only to a source word within one edit (two for long words; a swap of two letters is one edit): a
+real word is never changed ('concern' stays 'concern', 'nephrogenic' stays and is then declined as a condition the
+sources do not cover), and a short one is left alone. Distances by rapidfuzz."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .conditions import _DISEASE_WORD, _DRUG
+from .text import STOPWORDS, fold
+
+# a drug (INN stem) or disease (its ending) by its shape: never mended into a source word ('statins')
+_NAMED = re.compile(_DRUG.pattern.replace("[a-z]{2,}(?:", "[a-z]*(?:").replace(r")\b", r")s?\b") + "|"
+                    + _DISEASE_WORD.pattern.rstrip("$") + "s?$", re.I)
+MIN_LENGTH = 4  # shorter words are left as they are ('cel' may be anything)
+LONG = 7  # from this length two edits are allowed
+MAX_PASSAGES = 50_000  # the vocabulary is read from at most this many passages
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+
+
+@lru_cache(maxsize=1)
+def _english():
+    from spellchecker import SpellChecker
+
+    return SpellChecker().word_frequency
+
+
+@lru_cache(maxsize=1)
+def _condition_words() -> frozenset[str]:
+    from .conditions import condition_names
+
+    return frozenset(w for name in condition_names().values() for w in name.split())
+
+
+def _words(texts) -> set[str]:
+    return {w.lower() for text in texts for w in _WORD.findall(text)}
+
+
+class Speller:
+    def __init__(self, texts: list[str], others: list[str] = ()):
+        """`texts`: what typos are mended to; `others`: words known but never mended to (other diseases)."""
+        words = _words(texts)
+        self.vocabulary = sorted(w for w in words if len(w) >= MIN_LENGTH)
+        self.known = words | _words(others) | STOPWORDS | _condition_words()
+
+    @classmethod
+    def of(cls, loaded, lexicon=None) -> "Speller":
+        """The speller of an index: the words of its passages and of the lexicon (abbreviations, synonyms, lay
+        words, glossary, interventions); the lexicon's other conditions are known, never mended to."""
+        texts = [p.text for p in loaded.passages(list(loaded.ids)[:MAX_PASSAGES]).values()]
+        others: list[str] = []
+        if lexicon is not None:
+            texts += [*lexicon.abbreviations, *lexicon.abbreviations.values(), *lexicon.lay, *lexicon.lay.values(),
+                      *lexicon.glossary, *(w for group in lexicon.synonyms for w in group),
+                      *(w for words in lexicon.interventions.values() for w in words)]
+            others = [*lexicon.conditions, *(w for names in lexicon.conditions.values() for w in names)]
+        return cls(texts, others)
+
+    def mend(self, word: str) -> str:
+        """The source word a typo stands for, or the word itself."""
+        lower = word.lower()
+        if len(lower) < MIN_LENGTH or not lower.isalpha() or self._real(lower) or _NAMED.match(lower):
+            return word
+        limit = 2 if len(lower) >= LONG else 1
+        found = process.extractOne(lower, self.vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        if found is None:
+            return word
+        return found[0].upper() if word.isupper() else found[0]
+
+    def _real(self, word: str) -> bool:
+        """A word of the sources, of English (British spellings too), of the conditions, or its plural or singular."""
+        forms = {word, fold(word), word.removesuffix("s"), f"{word}s", fold(word).removesuffix("s"),
+                 word.replace("our", "or")}  # 'favourite
+        return any(f in self.known or f in _english() for f in forms)
+
+    def correct(self, text: str) -> str:
+        return _WORD.sub(lambda m: self.mend(m.group()), text)
