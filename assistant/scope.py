@@ -17,6 +17,7 @@ from datetime import date
 
 import numpy as np
 
+from .conditions import named_drugs
 from .index import Loaded
 from .lexicon import Lexicon
 from .schema import Hit
@@ -129,10 +130,12 @@ class Scope:
     def dose_missing(self, question: str, sentences: list[str], named: list[str] = ()) -> bool:
         """A question that asks for a dose is covered only by a sentence that states one and shares most of the
         question's specific terms (the drug, the regimen), or by a dose that a source the question names states
-        (`named`: "the cell dose in the Merkt case"): we never give a dose our sources do not state."""
+        (`named`: "the cell dose in the Merkt case"; of the drug the question names, if it names one): we never give a
+    dose our sources do not state."""
         if not ASKS_DOSE.search(question):
             return False
-        return not (any(DOSE.search(s) for s in named) or
+        drugs = named_drugs(question)  # 'what dose of tocilizumab': a named source's dose of that drug
+        return not (any(DOSE.search(s) and all(d in s.lower() for d in drugs) for s in named) or
                     any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences))
 
     @staticmethod

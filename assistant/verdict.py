@@ -26,7 +26,8 @@ _TRAILING = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}?(?:['’]s?)?(?:\s+duratio
                        r"older)\b", re.I)  # '2 years or less', "2 years' duration or less"
 _RANGE = re.compile(r"\baged (\d{2})\s*(?:-|to)\s*(\d{2})\b|\b(\d{2})\s*(?:-|to)\s*(\d{2}) years\b", re.I)
 _EXCLUDES = re.compile(r"\b(exclud\w*|contraindicat\w*|ineligible|not eligible|ruled? out)\b", re.I)
-_ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit))\b", re.I)
+_ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit)|optimal|"
+                     r"best time)\b", re.I)
 # what the question asks: is the person excluded (a yes means excluded), or can they take part (a yes means in)?
 _ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too (old|late|young)|disqualif\w*|ineligible)\b", re.I)
 _ASKS_IN = re.compile(r"\b(enter\w*|join\w*|enrol\w*|qualif\w*|eligible|included|take part|be considered|"
@@ -38,10 +39,25 @@ def _unit(unit: str | None) -> str:
     return {"year": "years", "month": "months", "point": "points"}.get(unit, unit)
 
 
+_SOFT = re.compile(r"\b(optimal|best time|usually|may)\b", re.I)
+_ACRONYM = re.compile(r"\b[a-z]*[A-Z]{2,}[\w-]*")  # a measure by its abbreviation: mRSS, FVC, DLCO, PASP
+_BARE = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?)(?![\d.-])(?!\s*(?:%|{_UNIT}\b|\w*/))", re.I)  # no unit after it
+
+
+def _measure(text: str, at: int) -> str:
+    """The measure a unitless number belongs to: the abbreviation just before it ('an mRSS of 12', 'skin score
+    (mRSS) of 15 or more'), as a unit ('m:mrss'); '' when there is none."""
+    before = _ACRONYM.findall(text[max(0, at - 30):at])
+    return f"m:{before[-1].lower()}" if before else ""
+
+
 def _figures(question: str) -> list[tuple[float, str]]:
     ages = ages_in(question)
-    return [(float(a), "age") for a in ages] + [(float(m.group(1)), _unit(m.group(2))) for m in _FIGURE.finditer(question)
-                                                if not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
+    with_units = [(float(m.group(1)), _unit(m.group(2))) for m in _FIGURE.finditer(question)
+                  if not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
+    measured = [(float(m.group(1)), unit) for m in _BARE.finditer(question) if (unit := _measure(question, m.start()))
+                and not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
+    return [(float(a), "age") for a in ages] + with_units + measured
 
 
 ADULT = 16  # a limit in years from this number up is an age ('18-65 years', 'upper limit of 60 years'), below a duration
@@ -58,11 +74,11 @@ def _meets(value: float, unit: str, statement: str) -> list[bool]:
             out.append(low <= value <= high)
     for m in _LIMIT.finditer(statement):
         limit, near = float(m.group(2)), statement[max(0, m.start() - 40):m.end() + 8]
-        if _same_kind(unit, _unit(m.group(3)), limit, near):
+        if _same_kind(unit, _unit(m.group(3)) or _measure(statement, m.start(2)), limit, near):
             out.append(_compare(value, m.group(1).lower(), limit))
     for m in _TRAILING.finditer(statement):
         limit, near = float(m.group(1)), statement[max(0, m.start() - 40):m.end() + 8]
-        if _same_kind(unit, _unit(m.group(2)), limit, near):
+        if _same_kind(unit, _unit(m.group(2)) or _measure(statement, m.start()), limit, near):
             most = m.group(3).lower() in ("less", "fewer", "under", "younger")
             out.append(value <= limit if most else value >= limit)
     return out
@@ -122,6 +138,7 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
             if not meets or (not excludes and len(set(meets)) > 1):
                 continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
             if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out
-                return ("yes" if asks_out else "no"), cand
+                soft = _SOFT.search(cand.text)  # 'the best time is ...': a window, not a bar
+                return ("yes" if asks_out else "no") + ("-by-limit" if soft else ""), cand
             within = within or cand
     return (("no-by-limit" if asks_out else "yes-by-limit"), within) if within else None

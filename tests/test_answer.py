@@ -113,6 +113,9 @@ def test_a_dose_is_answered_only_from_a_sentence_that_states_it(engine):
     assert scope.dose_missing("What cyclophosphamide dose did the transplant arm receive?",
                               ["The transplant arm received cyclophosphamide before the graft."])  # no dose stated
     assert not scope.dose_missing("What did the transplant arm receive?", [])  # not a dose question
+    named = ["In the case, lymphodepletion was cyclophosphamide 500 mg/m2 plus fludarabine 30 mg/m2."]
+    assert not scope.dose_missing("What dose was given in the case?", [], named)  # a source it names states one
+    assert scope.dose_missing("What dose of tocilizumab was given in the case?", [], named)  # ... not of that drug
 
 
 def test_a_dose_question_the_sources_cannot_answer_is_declined(engine):

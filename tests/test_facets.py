@@ -125,3 +125,19 @@ def test_two_figures_go_with_two_limits_in_order():
     asked = "Is a patient with a PASP of {} mmHg at rest and {} mmHg after fluid challenge excluded?"
     assert verdict(asked.format(38, 43), [pasp]) == ("no-by-limit", pasp)  # 43 is above 40, but not above 45
     assert verdict(asked.format(38, 47), [pasp]) == ("yes", pasp)
+
+
+def test_a_measure_without_a_unit_is_held_against_the_same_measure():
+    paris = cand("The Paris MSC study enrolled people aged 18-70 with a modified Rodnan skin score (mRSS) of 15 or more "
+                 "and severe organ involvement.", source="paris", kind="research")
+    asked = "Could a patient with an mRSS of {} have been enrolled in the Paris MSC trial?"
+    assert verdict(asked.format(12), [paris], {"paris"}) == ("no", paris)
+    assert verdict(asked.format(22), [paris], {"paris"}) == ("yes-by-limit", paris)
+    assert verdict("Could a patient with an FVC of 12 have been enrolled?", [paris], {"paris"}) is None  # not mRSS
+
+
+def test_a_window_settles_only_by_its_limit():
+    window = cand("EBMT best practice gives an optimal disease duration for AHSCT in SSc of less than 5 years (level I).")
+    assert verdict("I've had scleroderma for 8 years. Is it too late for a transplant?", [window]) == (
+        "yes-by-limit", window)  # the best time, not a bar
+    assert verdict("I've had it for 3 years, could I get a transplant?", [window]) == ("yes-by-limit", window)
