@@ -15,7 +15,7 @@ from .text import content_terms, stem
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|is that|are they|does it|did it|what if)\b|"
     r"\b(it|its|it's|this|that|these|those|they|them|their|the treatment|the procedure|the therapy|the trial|"
-    r"the study|same)\b",
+    r"the study|same|she|he|her|his|the patients?|the cells|the graft|the case|the series|the cohort)\b",
     re.I,
 )
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*\b")  # SCOT, AHSCT, CAR-T, CARE-SSc, dcSSc

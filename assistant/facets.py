@@ -28,7 +28,8 @@ _VALUES = (
     (re.compile(r"\bwhen (was|were|did|does|do|is|are)\b", re.I),  # a date, or a time after something
      re.compile(r"\b(19|20)\d\d\b|\b\d[\d.,]*(-\d+)?\s*(years?|months?|weeks?|days?)\b", re.I)),
     (re.compile(r"\bhow old\b|\bage (limit|range)s?\b|\bwhat ages?\b", re.I),
-     re.compile(r"\b(aged?|younger than|older than|under|over|above|below)\s+\d{2}\b|\b\d{2}\s*(-|to)\s*\d{2}\b", re.I)),
+     re.compile(r"\b(aged?|younger than|older than|under|over|above|below)\s+\d{2}\b|\b\d{2}\s*(-|to)\s*\d{2}\b|"
+                r"\b\d{1,3}[- ]years?[- ]old\b", re.I)),
     (re.compile(r"\bhow much\b", re.I), _ANY_FIGURE),
     (re.compile(r"\b(hazard|risk|odds) ratios?\b|\bHR\b|\brelative risk\b", re.I),
      re.compile(r"\b(hazard|risk|odds) ratio\b|\b(HR|RR|OR)\b")),

@@ -41,7 +41,7 @@ _WANTS = {
     "safety": re.compile(r"\b(risk\w*|safe\w*|danger\w*|side effects?|harm\w*|(treatment|transplant)-related|"
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
-                              r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|select\w*|considered for|take part|join|"
+                              r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|(?<!-)select\w*|considered for|take part|join|"
                               r"too (old|young)|age limit|\d+[- ]?years?[- ]?old|(have|be|been) (randomi[sz]ed|enrolled|"
                               r"included|admitted|entered)|"
                               r"how old|too late|can i (still )?(get|have))\b", re.I),
@@ -169,7 +169,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
             if (focused or {}).get(first.source.id) else (lambda c: c.score >= SAME_SUBJECT * best)  # noqa: E731
         pool = [c for c in answering if c.source.kind not in ("synthesis", "education")
                 and (subject(c) or any(c is b for b in plan.body))
-                and not (c.statement and c.statement.id in said) and not any(repeats(c, lead) for lead in plan.lead)]
+                and not any(repeats(c, lead) for lead in plan.lead)]  # what was said may answer a part again
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
     plan.body = once(plan.lead, plan.body)

@@ -357,6 +357,8 @@ def test_a_follow_up_that_names_no_topic_borrows_the_conversation_s_including_an
     assert "AHSCT" in resolved and "Example" in resolved  # the trial's name, and the first author's
     alone = "What is the mortality of AHSCT in systemic sclerosis?"  # names its own topic: unchanged
     assert standalone(alone, [first], lexicon, names=names) == alone
+    back = standalone("Was the graft CD34-selected, and how were the cells mobilised?", [first], lexicon, names=names)
+    assert "Example" in back  # 'the graft', 'the cells', 'she': it points back to what was asked about
 
 
 def test_a_question_about_costs_is_declined_unless_a_source_states_an_amount(engine):
