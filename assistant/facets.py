@@ -10,6 +10,7 @@ better than a hazard ratio about the same endpoint."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .schema import Candidate
 from .text import stem, stems
@@ -94,9 +95,13 @@ def telling_terms(question: str, texts: list[set[str]], subject: set[str] = froz
     return out
 
 
-def _terms(cand: Candidate) -> set[str]:
-    plain = cand.statement.plain if cand.statement and cand.statement.plain else ""
-    return set(stems(f"{cand.text} {plain}"))
+def _terms(cand: Candidate) -> frozenset[str]:
+    return _stems_of(cand.text, cand.statement.plain if cand.statement and cand.statement.plain else "")
+
+
+@lru_cache(maxsize=8192)
+def _stems_of(text: str, plain: str) -> frozenset[str]:  # statements recur from question to question
+    return frozenset(stems(f"{text} {plain}"))
 
 
 SUBJECT = 0.6  # a word most statements of the lead's source use names the subject ('Shouval', 'meta-analysis')

@@ -20,7 +20,7 @@ def elsewhere(cand: Candidate, question: str, focused: dict[str, float] | None, 
     sources (stems)."""
     named_sources = {sid for sid, w in (focused or {}).items() if w == 1.0}
     asked = _names(question, naming)
-    if not asked or not named_sources or _about(cand, named_sources):
+    if not asked or not named_sources or about(cand, named_sources):
         return False
     named = _names(cand.text, naming)
     return bool(named) and not named & asked
@@ -44,7 +44,7 @@ def named_first(lead: list[Candidate], body: list[Candidate], focused: dict[str,
     best statement (not a seed's) leads when at least as relevant as a lead from elsewhere (not a synthesis built on
     it), and of the kind asked for or giving the value asked for when the lead is."""
     named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
-    if not named or not lead or _about(lead[0], named):
+    if not named or not lead or about(lead[0], named):
         return lead, body
     fits = lambda c: lead[0].type not in wants or c.type in wants or gives(c, value)  # noqa: E731
     own = max((c for c in body if c.source.id in named and c.source.kind != "education" and fits(c)),
@@ -54,6 +54,7 @@ def named_first(lead: list[Candidate], body: list[Candidate], focused: dict[str,
     return [own], lead + [c for c in body if c is not own]
 
 
-def _about(cand: Candidate, sources: set[str]) -> bool:
+def about(cand: Candidate, sources: set[str]) -> bool:
+    """Is the statement from one of these sources, or a synthesis built on one?"""
     rests_on = cand.statement.rests_on if cand.statement else ()
     return cand.source.id in sources or any(ref.split("#", 1)[0] in sources for ref in rests_on)

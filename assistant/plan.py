@@ -21,7 +21,7 @@ from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
 from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point
 from .lexicon import first_at
-from .naming import elsewhere, named_elsewhere, named_first
+from .naming import about, elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
 from .select import redundant, select
 from .text import content_terms, numbers, stem, words
@@ -336,8 +336,7 @@ def on_topic(candidates: list[Candidate], about: Item, interventions: list[Item]
 
 
 def _speaks_for(cand: Candidate, item: Item) -> bool:
-    rests_on = {ref.split("#", 1)[0] for ref in (cand.statement.rests_on if cand.statement else ())}
-    return bool(item.sources & (rests_on | {cand.source.id})) or _names(cand, item)
+    return about(cand, set(item.sources)) or _names(cand, item)
 
 
 def _names(cand: Candidate, item: Item) -> bool:
