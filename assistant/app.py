@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -19,7 +20,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import gradio as gr
+# Gradio summarises its queue's events (a pandas table of up to 10,000 of them) after every event by default, a
+# cost that grows with the events served; the summary (its monitoring page, which we do not serve) is refreshed
+# every 1,000 events instead.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+
+import gradio as gr  # noqa: E402
 
 from .answer import QuestionError, check_question
 from .engines import load_engine
@@ -36,7 +42,7 @@ log = logging.getLogger(__name__)
 TITLE = "Cell therapies for systemic sclerosis: grounded answers"
 CONCURRENCY = 4  # answers computed at once; further requests wait in the queue
 STREAM_DELAY = 0.04  # seconds between sentences while a card streams in
-SUGGESTION_BUDGET = 6  # suggested follow-ups checked against the engine per turn (half when others are waiting)
+SUGGESTION_BUDGET = 6  # suggested follow-ups newly checked against the engine per turn (one when others wait)
 SUGGESTION_PATIENCE = 3.0  # seconds a turn's suggestions may wait in their queue before they are skipped
 MODES = [("Clinician", "clinician"), ("Patient", "patient")]
 MODE_INFO = ("Clinician: guideline and research wording, professional disclaimer. "
@@ -123,7 +129,7 @@ class ChatPage:
         if time.monotonic() - turn.answered_at > SUGGESTION_PATIENCE:  # it waited its turn too long: the page
             return state  # is busy, and the reader has moved on; none rather than late ones that slow the rest
         try:
-            budget = SUGGESTION_BUDGET if self.busy == 0 else SUGGESTION_BUDGET // 2
+            budget = SUGGESTION_BUDGET if self.busy == 0 else 1  # those checked before are free
             history = [t.question for t in turns[:-1]]
             turn.suggestions = follow_ups(self.engine, turn.answer, [*history, turn.question], budget=budget)
         except Exception:

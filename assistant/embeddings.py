@@ -27,6 +27,7 @@ from langchain_core.embeddings import Embeddings
 
 MAX_TOKENS = 256  # the model's own limit (sentence-transformers max_seq_length)
 BATCH = 1  # measured on 2 cores: one text per run wastes nothing on padding and was fastest
+QUERY_CACHE = 4096  # query vectors kept (1.5 KB each)
 KINDS = ("int8", "onnx", "torch")
 # What an index records as its embedding model (manifest.py): onnx and torch give the same vectors
 # (cosine 0.999), so an index built with one answers with the other; int8's differ (cosine ~0.994).
@@ -104,6 +105,8 @@ class OnnxMiniLM(Embeddings):
                          for _ in range(workers or min(2, os.cpu_count() or 1))]
         self.pool = ThreadPoolExecutor(len(self.sessions)) if len(self.sessions) > 1 else None
         self.batch_size = batch_size
+        # a question asked again (a suggested or example question, a follow-up's earlier turn) is not re-embedded
+        self._query = lru_cache(maxsize=QUERY_CACHE)(lambda text: tuple(self.embed_array([text])[0].tolist()))
 
     def _run(self, texts: list[str], session=None) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)
@@ -135,7 +138,7 @@ class OnnxMiniLM(Embeddings):
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        return list(self._query(text))
 
 
 @lru_cache(maxsize=2)

@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from .schema import Answer
 from .text import content_terms, stems
 
@@ -91,34 +94,80 @@ def topics(loaded, lexicon, share: float = 0.5) -> list[str]:
     return _distinct([(name, set(stems(name))) for name in ordered])
 
 
+MEMO_SIZE = 4096
+SCAN = 12  # candidate follow-ups looked at per turn (only those not checked before cost a check)
+
+
+class Memo:
+    """What suggestions derive from one loaded index (its topics; what a suggested question would quote), kept
+    while that index is the one loaded: each turn of every session checks the same few questions."""
+
+    def __init__(self, loaded):
+        self.loaded, self.values, self.lock = loaded, OrderedDict(), threading.Lock()
+
+    @classmethod
+    def of(cls, engine) -> "Memo":
+        memo = getattr(engine, "_suggestion_memo", None)
+        if memo is None or memo.loaded is not engine.store.loaded:  # a new index: nothing carries over
+            memo = engine._suggestion_memo = cls(engine.store.loaded)
+        return memo
+
+    def get(self, key, make=None):
+        """The value kept for `key`, else `make()` kept (None when there is no `make`)."""
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+        if make is None:
+            return None
+        value = make()
+        with self.lock:
+            self.values[key] = value
+            while len(self.values) > MEMO_SIZE:
+                self.values.popitem(last=False)
+        return value
+
+
 def topic_questions(engine, asked: list[str] = ()) -> list[str]:
     """'What is known about <topic>?' for the corpus's topics that the questions asked do not mention."""
     lexicon = engine.retriever.lexicon
     asked_stems = set(stems(lexicon.expand(" ".join(asked), synonyms=False)))  # 'AHSCT' counts as its long form
-    return [f"What is known about {t}?" for t in topics(engine.store.loaded, lexicon)
-            if not set(stems(t)) <= asked_stems]
+    named = Memo.of(engine).get(("topics",), lambda: topics(engine.store.loaded, lexicon))
+    return [f"What is known about {t}?" for t in named if not set(stems(t)) <= asked_stems]
 
 
-def _would_quote(engine, question: str, mode: str, history: list[str]) -> set[str]:
+def _would_quote(engine, question: str, mode: str, history: list[str], compute: bool = True) -> frozenset[str] | None:
     """The passages an answer would quote (none: it would be refused), from the answer's steps up to its plan:
     retrieval, scope and choice, without composing it (a third of an answer's time; the generative engine checks
-    with its extractive steps)."""
+    with its extractive steps). Kept per question as the conversation makes it read; None when not known yet
+    and not `compute`."""
     steps = getattr(engine, "extractive", engine)
     if not hasattr(steps, "prepare"):
-        return _quoted(engine.answer(question, mode=mode, history=history))
-    state = steps.prepare.invoke(steps.start(question, mode, history))
-    return set() if state.refusal else {c.passage.id for c in state.chosen or []}
+        return frozenset(_quoted(engine.answer(question, mode=mode, history=history))) if compute else None
+    state = steps.rewrite_step(steps.start(question, mode, history))  # what it asks, the conversation read in
+
+    def quoted() -> frozenset[str]:
+        done = steps.prepare.invoke(state)
+        return frozenset() if done.refusal else frozenset(c.passage.id for c in done.chosen or [])
+
+    return Memo.of(steps).get(("quotes", state.question, state.standalone, mode), quoted if compute else None)
 
 
 def _checked(engine, candidates: list[str], mode: str, history: list[str], shown: set[str], n: int,
              budget: int) -> list[str]:
-    """The first n of (at most `budget`) candidates the engine answers, without a refusal, quoting a passage
-    that neither `shown` nor an earlier pick quotes."""
+    """The first n candidates the engine answers, without a refusal, quoting a passage that neither `shown` nor an
+    earlier pick quotes; of the first SCAN candidates, those checked before cost nothing, and at most `budget`
+    are checked anew."""
     out, shown = [], set(shown)
-    for question in candidates[:budget]:
+    for question in candidates[:SCAN]:
         try:
-            quoted = _would_quote(engine, question, mode, history)
+            quoted = _would_quote(engine, question, mode, history, compute=False)
+            if quoted is None and budget > 0:  # not checked before: check it, if the budget allows
+                budget -= 1
+                quoted = _would_quote(engine, question, mode, history)
         except Exception:
+            continue
+        if quoted is None:  # not known, and no budget left to find out
             continue
         if not quoted - shown:  # refused (nothing quoted), or nothing new
             continue

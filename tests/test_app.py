@@ -17,7 +17,7 @@ from assistant.cards import card_html, esc, export_markdown, question_html, sour
 from assistant.cli import cli
 from assistant.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from assistant.schema import Answer, Reference, Section, Sentence
-from assistant.suggest import follow_ups, heading_phrase, starters, topics
+from assistant.suggest import Memo, follow_ups, heading_phrase, starters, topics
 
 AHSCT = "What were the results of AHSCT in the fixture trial?"
 HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)"> **bold** $$x$$'
@@ -161,6 +161,17 @@ def test_follow_ups_are_answered_and_bring_new_passages(engine):
     for question in found:
         reply = engine.answer(question, history=[AHSCT])
         assert not reply.refused and {p["id"] for r in reply.references for p in r.passages} - shown
+
+
+def test_suggestions_checked_before_cost_nothing_and_unchecked_ones_wait(engine):
+    answer = engine.answer(AHSCT)
+    engine._suggestion_memo = None  # nothing checked yet
+    assert follow_ups(engine, answer, [AHSCT], budget=0) == []  # no check allowed: none rather than unchecked ones
+    found = follow_ups(engine, answer, [AHSCT])
+    assert found and follow_ups(engine, answer, [AHSCT], budget=0) == found  # the same, from the checks made
+    memo = Memo.of(engine)
+    engine.store.__dict__.pop("loaded")  # the index read again (as after an ingest): what was checked goes
+    assert Memo.of(engine) is not memo and follow_ups(engine, answer, [AHSCT], budget=0) == []
 
 
 def test_starters_are_answered_and_offered_after_a_refusal(engine):

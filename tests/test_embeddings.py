@@ -26,6 +26,17 @@ def test_sessions_share_the_work_and_keep_the_order(texts):
     assert np.allclose(np.linalg.norm(two, axis=1), 1.0, atol=1e-4)
 
 
+def test_a_query_asked_again_gets_the_same_vector_without_running_the_model(texts):
+    model = embeddings.OnnxMiniLM(workers=1)
+    first = model.embed_query(QUESTION)
+    assert np.allclose(first, model.embed_array([QUESTION])[0], atol=1e-6)
+    runs = model.sessions[0].run
+    model.sessions[0] = type("Counting", (), {"run": lambda self, *a: calls.append(1) or runs(*a)})()
+    calls: list[int] = []
+    assert model.embed_query(QUESTION) == first and not calls  # kept
+    assert model.embed_query(texts[0]) != first and calls  # a new one is computed
+
+
 def test_int8_model_is_made_once_and_ranks_like_the_original(texts, tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path))
     path = embeddings.quantized_model()
