@@ -26,7 +26,7 @@ from .audience import (CONDITION_REFUSAL, COST_REFUSAL, DOSE_REFUSAL, FUTURE_REF
 from .chat import standalone
 from .compose import compose
 from .corpus import plain_twin
-from .conditions import Conditions
+from .conditions import Conditions, without_subject
 from .config import MAX_QUESTION_CHARS, Settings
 from .index import Store
 from .injection import has_instructions
@@ -92,7 +92,7 @@ class ExtractiveEngine:
     def answer(self, question: str, mode: str = "clinician", history: list[str] | tuple = (),
                where: dict | None = None) -> Answer:
         if self.store.refresh():  # the index changed (an ingest, a remove): what was derived from it goes too
-            for derived in ("scope", "conditions"):
+            for derived in ("scope", "conditions", "speller"):
                 self.__dict__.pop(derived, None)
             self.retriever.__dict__.pop("terms_weigher", None)
         state = self.start(question, mode, history, where)
@@ -157,7 +157,9 @@ class ExtractiveEngine:
         found = state.found if state.mode == "patient" else [h for h in state.found if h.passage.audience != "patient"]
         state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, found, best_sentence)
         state.answerability = state.scope["score"]
-        uncovered = self.conditions.uncovered(state.standalone)
+        uncovered = (self.conditions.uncovered(state.standalone)  # a condition, drug or population; a name no
+                     or next(iter(self.speller.unknown(state.standalone)), None)  # source and no dictionary knows; or
+                     or without_subject(state.question, self.settings.subject))  # someone without the subject
         named = any(state.focus.get(c.source.id) == 1.0 and c.source.kind != "education"
                     and c.similarity >= NAMED_SENTENCE for c in candidates)  # it names a source that speaks to it
         if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match

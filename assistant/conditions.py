@@ -65,7 +65,7 @@ def condition_names() -> dict[tuple[str, ...], str]:
 _DRUG = re.compile(r"\b[a-z]{2,}(?:mab|tinib|nib|acept|ercept|pril|sartan|sentan|olol|statin|ciguat|prazole|dipine|lukast|"
                    r"parin|platin|rubicin|gliptin|gliflozin|glitazone|oxacin|cycline|cillin|mycin|conazole|afil|"
                    r"prost|setron|triptan|azepam|dronate|limus|fenidone|citinib|sone|olone|quine|trexate|prine|phosphamide|mustine|"
-                   r"taxel)\b", re.I)
+                   r"taxel|steroids?|corticoids?)\b", re.I)  # and two classes named by their ending ('corticosteroids')
 # single words that name a disease by their ending ('vasculitis', 'lymphoma'), as ICD-10 uses them
 _DISEASE_WORD = re.compile(r"^(?!diagnosis$|prognosis$)[a-z]{4,}(?:itis|osis|oma|aemia|emia|pathy|plasia|trophy)$")
 
@@ -105,8 +105,10 @@ def _singular(word: str) -> str:
 
 _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]?old\b|\baged? (?:of )?(\d{1,3})\b"
                   r"|\b(\d{1,3})[- ]?(?:years?|yrs?)? of age\b"
-                  r"|\b(?:i'?m|i am|is|she'?s|he'?s) (\d{1,3})\b(?!\s*(?:%|percent|mg|kg|ml|mmhg|years? ago|"
-                  r"months?|weeks?|days?))", re.I)
+                  r"|\b(?:i'?m|i am|she'?s|he'?s|(?:she|he|who|patient|person|man|woman|(?:grand|step-?)?(?:son|"
+                  r"daughter|child|mother|father|ma|pa|mum|mom|dad)|kid|boy|girl|baby|teenager|wife|husband|partner|"
+                  r"sister|brother|aunt|uncle|friend|cousin|niece|nephew) (?:is|was)) (\d{1,3})\b(?!\s*(?:%|"
+                  r"percent|mg|kg|ml|mmhg|years? ago|months?|weeks?|days?))", re.I)  # 'my skin score is 14': no age
 CHILD_BELOW, ELDERLY_FROM = 18, 75  # ages the lexicon's populations (children and teenagers, elderly people) cover
 
 
@@ -121,6 +123,24 @@ def population_of_age(question: str) -> list[str]:
     ages = ages_in(question)
     return (["children and teenagers"] if any(a < CHILD_BELOW for a in ages) else []) + \
            (["elderly people"] if any(a >= ELDERLY_FROM for a in ages) else [])
+
+
+_NEGATED = (r"(?:\b(?:(?:do|does|did|do ?n'?t|does ?n'?t|did ?n'?t)(?: not)?|never|dont|doesnt|didnt) (?:have|had|got) "
+            r"(?:any )?|\b(?:but|and|with|have|has) (?:no|not) |\bwithout )(?:{names})\b(?! (?:lung|skin|heart|kidney|"
+            r"organ|gut|involvement|patients?|symptoms?|signs?|features?|changes|yet|flares?|diagnosis))")
+
+
+def without_subject(question: str, subject: str) -> str | None:
+    """A question about someone who does not have the corpus's subject ('lung scarring but no scleroderma', 'i dont
+    have scleroderma'): the conditions it names, else 'people without <subject>'; None when it says no such thing."""
+    names = [n.strip() for n in subject.split(",") if n.strip()]
+    if not names:
+        return None
+    pattern = re.compile(_NEGATED.format(names="|".join(re.escape(n) for n in names)), re.I)
+    if not pattern.search(question):
+        return None
+    others = [n for n in named_conditions(question) if n.lower() not in {x.lower() for x in names}]
+    return f"{others[0]} without {names[0]}" if others else f"people without {names[0]}"
 
 
 class Conditions:

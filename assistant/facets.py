@@ -32,6 +32,14 @@ _VALUES = (
      re.compile(r"\b(aged?|younger than|older than|under|over|above|below)\s+\d{2}\b|\b\d{2}\s*(-|to)\s*\d{2}\b|"
                 r"\b\d{1,3}[- ]years?[- ]old\b", re.I)),
     (re.compile(r"\bhow much\b", re.I), _ANY_FIGURE),
+    # why: a statement that gives a reason or a purpose ('because', 'the main cause', 'to remove the immune system')
+    (re.compile(r"^\s*why\b|[,;:]\s*(and )?why\b|\bwhy (is|are|do|does|did|was|were|would|should|might|can'?t|"
+                r"cannot|don'?t|doesn'?t)\b|\bwhat (is|are|was|were) the (reasons?|purpose|point|aim|rationale)\b|"
+                r"\bwhat for\b", re.I),
+     re.compile(r"\b(because|since|so that|in order to|due to|owing to|as a result|reasons?|rationale|aims? to|aimed "
+                r"at|purpose|the main cause|causes? of|caused by|leads? to|which is why|so (as )?to|explain\w*|to ("
+                r"reset|remove|kill|wipe|destroy|deplete|protect|prevent|reduce|lower|allow|make|rebuild|clear|avoid|"
+                r"limit|rescue|restore|target|collect|release|eliminate|lessen))\b", re.I)),
     (re.compile(r"\b(hazard|risk|odds) ratios?\b|\bHR\b|\brelative risk\b", re.I),
      re.compile(r"\b(hazard|risk|odds) ratio\b|\b(HR|RR|OR)\b")),
 )

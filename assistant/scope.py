@@ -23,8 +23,9 @@ from .lexicon import Lexicon
 from .schema import Hit
 from .text import stem, stems
 
-# dosing intent: a dose word, or 'how much' of something given (not 'how much longer / better / more')
-ASKS_DOSE = re.compile(r"\b(doses?|dosage|dosing|dosed|how many (mg|milligrams?|tablets?|pills?)\b|how much (?!(longer|"
+# dosing intent: a dose word, or 'how much' of something given (not 'how much longer / better / more'); a regimen's
+# name ('high-dose chemotherapy', 'dose-escalation') asks for no dose
+ASKS_DOSE = re.compile(r"\b((?<!-)doses?(?!-)|dosage|dosing|dosed|how many (mg|milligrams?|tablets?|pills?)\b|how much (?!(longer|"
                        r"better|worse|more|less|lower|higher|time|does|do|did|can|will|would|is|are|risk)\b))", re.I)
 DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?|cGy|Gy)(\s?/\s?(kg|m2|m²|day|week))?\b|"
                   r"\d[\d.,]*\s?x\s?10\^?\d+(\s[\w-]+){0,4}\s?/\s?kg|\d[\d.,]*\s?(million\s)?cells?\s?/\s?kg", re.I)  # cell doses
@@ -108,8 +109,17 @@ class Scope:
                 continue
             used.update(own)
             out.append(([frozenset(stems(t)) for t in group if stems(t)], sum(self.weight(stem(w), w) for w in own)))
-        out += [([frozenset([a]) for a in self.alternatives(w)], self.weight(stem(w), w)) for w in words if w not in used]
+        out += [([frozenset([a]) for a in self.alternatives(w)], self._idea_weight(w)) for w in words if w not in used]
         return out
+
+    def _idea_weight(self, word: str) -> float:
+        """A word the corpus never uses but says in other words ('chemo': 'chemotherapy') weighs as the most common
+        of those: it tells passages apart no better than they do."""
+        own = stem(word)
+        if self.loaded.document_frequency(own):
+            return self.weight(own, word)
+        said = [a for a in self.alternatives(word) if a != own and self.loaded.document_frequency(a)]
+        return min((self.weight(a, a) for a in said), default=self.weight(own, word))
 
     @staticmethod
     def _share(weighted: list[tuple[list[frozenset[str]], float]], terms: set[str]) -> float:

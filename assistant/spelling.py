@@ -8,10 +8,11 @@ sources do not cover), and a short one is left alone. Distances by rapidfuzz."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .conditions import _DISEASE_WORD, _DRUG
@@ -24,13 +25,20 @@ MIN_LENGTH = 4  # shorter words are left as they are ('cel' may be anything)
 LONG = 7  # from this length two edits are allowed
 MAX_PASSAGES = 50_000  # the vocabulary is read from at most this many passages
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+NAME_LENGTH = 5  # a shorter unknown word may be an abbreviation or a typo: never taken for a name
+_PREFIX = re.compile(r"^(auto|anti|non|pre|post|re|co|sub|hyper|hypo|inter|intra|multi|over|under|immuno|neo)-?")
+NEAR = 85  # a word this close to a source word (rapidfuzz ratio) is taken for a misspelling of it, not a name
 
 
 @lru_cache(maxsize=1)
-def _english():
+def _checker():
     from spellchecker import SpellChecker
 
-    return SpellChecker().word_frequency
+    return SpellChecker(distance=1)
+
+
+def _english():
+    return _checker().word_frequency
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +46,13 @@ def _condition_words() -> frozenset[str]:
     from .conditions import condition_names
 
     return frozenset(w for name in condition_names().values() for w in name.split())
+
+
+def _english_word(word: str) -> bool:
+    """In pyspellchecker's English word list, as written, without its plural 's', or in American spelling."""
+    forms = {word, word.removesuffix("s"), f"{word}s", word.replace("our", "or"), word.replace("ae", "e"),
+             word.replace("oe", "e"), re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word), word.replace("tre", "ter")}
+    return any(f in _english() for f in forms)
 
 
 def _words(texts) -> set[str]:
@@ -48,6 +63,8 @@ class Speller:
     def __init__(self, texts: list[str], others: list[str] = ()):
         """`texts`: what typos are mended to; `others`: words known but never mended to (other diseases)."""
         words = _words(texts)
+        words |= {part for w in words if "-" in w for part in w.split("-") if part}  # 'treatment-related'
+        self.sources = words
         self.vocabulary = sorted(w for w in words if len(w) >= MIN_LENGTH)
         self.known = words | _words(others) | STOPWORDS | _condition_words()
 
@@ -77,9 +94,38 @@ class Speller:
 
     def _real(self, word: str) -> bool:
         """A word of the sources, of English (British spellings too), of the conditions, or its plural or singular."""
-        forms = {word, fold(word), word.removesuffix("s"), f"{word}s", fold(word).removesuffix("s"),
-                 word.replace("our", "or")}  # 'favourite
-        return any(f in self.known or f in _english() for f in forms)
+        forms = {word, fold(word), word.removesuffix("s"), f"{word}s", fold(word).removesuffix("s")}
+        return any(f in self.known for f in forms) or _english_word(word)
 
     def correct(self, text: str) -> str:
         return _WORD.sub(lambda m: self.mend(m.group()), text)
+
+    def unknown(self, text: str) -> list[str]:
+        """The words of a (mended) question that neither the sources nor English know and that misspell neither:
+        names of what the sources do not cover, a drug, a brand, a disease ('Plaquenil', 'bosentan', 'morphea'),
+        as the question writes them. A typo of an English word ('hypertention') or a source word
+        ('cyclophosmide', 'sclero' cut short) is not a name."""
+        out = []
+        for word in _WORD.findall(text):
+            lower = word.lower()
+            if len(lower) < NAME_LENGTH or not lower.isalpha() or self._named_by_sources(lower) or \
+                    _english_word(lower) or self._misspelt(lower):
+                continue
+            out.append(word)
+        return list(dict.fromkeys(out))
+
+    def _named_by_sources(self, word: str) -> bool:
+        return any(f in self.sources for f in {word, fold(word), word.removesuffix("s"), fold(word).removesuffix("s")})
+
+    def _misspelt(self, word: str) -> bool:
+        """Near a source word, the start of one, a source or English word behind a prefix ('autoantibody'), or one
+        edit from an English word (long words only)."""
+        bare = _PREFIX.sub("", word)
+        if bare != word and len(bare) >= NAME_LENGTH and (self._named_by_sources(bare) or _english_word(bare)):
+            return True
+        at = bisect.bisect_left(self.vocabulary, word)
+        if at < len(self.vocabulary) and self.vocabulary[at].startswith(word):
+            return True
+        if process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=NEAR):
+            return True
+        return len(word) >= LONG and bool(_checker().known(_checker().edit_distance_1(word)))

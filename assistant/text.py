@@ -23,6 +23,8 @@ STOPWORDS = frozenset(
     also much many may might must shall get gets got use used using patient patients people someone anyone
     actually really exactly happen happens happened like kind sort thing things lot need needs want wants think
     feel go goes going make makes done does mean means say says said anything something way ways well
+    put puts putting take takes took taken taking come comes came coming keep keeps kept let lets bring brings
+    brought try tries tried
     ve ll re don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn""".split()  # I've, don't
 )
 

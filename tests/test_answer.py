@@ -346,6 +346,8 @@ def test_a_question_about_how_much_longer_or_better_is_not_a_dose_question():
     assert not ASKS_DOSE.search("How much better is the transplant than cyclophosphamide?")
     assert ASKS_DOSE.search("How much cyclophosphamide is given before the graft?")
     assert ASKS_DOSE.search("What dose of ATG was used?")
+    assert not ASKS_DOSE.search("Why is high-dose chemotherapy given before the cells are returned?")  # a regimen
+    assert not ASKS_DOSE.search("What did the dose-escalation MSC trial find?")
 
 
 def test_a_follow_up_that_names_no_topic_borrows_the_conversation_s_including_an_author(engine):

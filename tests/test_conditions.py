@@ -70,3 +70,37 @@ def test_everyday_names_of_other_conditions_are_refused_naming_them(engine):
 def test_a_question_about_a_drug_the_sources_do_not_cover_is_refused_naming_it(engine):
     answer = engine.answer("Does bosentan help digital ulcers after autologous stem cell transplantation?")
     assert answer.refused and "bosentan" in answer.message
+
+
+def test_a_name_neither_the_sources_nor_english_know_is_declined_naming_it(engine):
+    """A brand or a disease without a drug's or disease's ending ('Plaquenil', 'Orencia', 'plasmapheresis'); a typo
+    of a source word or of an English word is not such a name, and is answered."""
+    for question, name in (("Does Plaquenil help scleroderma?", "Plaquenil"),
+                           ("Does Orencia help scleroderma skin after stem cell transplantation?", "Orencia"),
+                           ("Does plasmapheresis help systemic sclerosis?", "plasmapheresis")):
+        answer = engine.answer(question, mode="patient")
+        assert answer.refused and name in answer.message, question
+    assert not engine.answer("What was event-free survival after autologus transplantaton in the fixture trial?").refused
+
+
+def test_a_figure_that_is_not_an_age_places_nobody_in_a_population():
+    from assistant.conditions import ages_in
+
+    assert ages_in("my skin score is 14, is that high enough to get the transplant") == []
+    assert ages_in("my mPAP is 30 at rest") == []
+    assert ages_in("my daughter is 12") == [12] and ages_in("I'm 80") == [80] and ages_in("the patient is 70") == [70]
+
+
+def test_a_question_about_someone_without_the_subject_is_declined(engine):
+    from assistant.conditions import without_subject
+
+    subject = "systemic sclerosis, scleroderma, SSc"
+    assert without_subject("i have lung fibrosis but no scleroderma, could stem cells help?", subject) == \
+        "fibrosis without systemic sclerosis"
+    assert without_subject("My fingers go white but I don't have scleroderma. Would CAR-T help?", subject) == \
+        "people without systemic sclerosis"
+    for question in ("Can HSCT help patients without scleroderma lung involvement?", "I have SSc without lung disease",
+                     "What if I have no scleroderma symptoms yet?", "Does AHSCT help SSc?"):
+        assert without_subject(question, subject) is None, question
+    answer = engine.answer("I don't have systemic sclerosis: would autologous stem cell transplantation help me?")
+    assert answer.refused and "without" in answer.message

@@ -141,3 +141,11 @@ def test_a_window_settles_only_by_its_limit():
     assert verdict("I've had scleroderma for 8 years. Is it too late for a transplant?", [window]) == (
         "yes-by-limit", window)  # the best time, not a bar
     assert verdict("I've had it for 3 years, could I get a transplant?", [window]) == ("yes-by-limit", window)
+
+
+def test_a_why_question_asks_for_a_reason():
+    value = expected_value("Why do the recommendations put so much weight on cardiac assessment?")
+    assert value.search("They name heart disease as the main cause of transplant-related deaths.")
+    assert value.search("High-dose chemotherapy is given to remove the autoreactive immune system.")
+    assert not value.search("Treatment-related mortality was 3-10% in the randomised trials.")
+    assert expected_value("What do they do to my cells, and why?") is not None

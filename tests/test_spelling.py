@@ -20,3 +20,12 @@ def test_real_words_and_other_conditions_are_left_alone():
                      "How is scleredema of Buschke treated?", "What is your favourite colour?",
                      "Is HSCT used for nephrogenic systemic fibrosis?", "Does bosentann help?"):
         assert speller.correct(question) == question
+
+
+def test_unknown_names_are_those_no_source_and_no_dictionary_knows():
+    speller = Speller(TEXTS + ["Treatment-related mortality and cyclophosphamide."])
+    assert speller.unknown("Does Plaquenil or Orencia help scleroderma?") == ["Plaquenil", "Orencia"]
+    assert speller.unknown("Is plasmapheresis used? And nephrogenic fibrosis?") == ["plasmapheresis", "nephrogenic"]
+    # a typo of a source word (even two letters off, or cut short), of an English word, a short word: no name
+    assert speller.unknown("cyclophosmide relatd mortality in sclero with pulmonary hypertention, NMO, favourite") == []
+    assert speller.unknown("which autoantibody, and is it pre-transplant or posttransplant?") == []  # prefixed words
