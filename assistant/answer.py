@@ -43,6 +43,8 @@ from .text import content_terms, stem, stems
 SAID_CACHE = 2048  # answers whose statements are kept for the follow-up that may come next
 NAMED_SHARE = 0.85  # a question that names a source of the corpus ('a study called UPSIDE') needs this share of the bar
 NAMED_SENTENCE = 0.4  # ... when a statement of that source is this close to it ('waiting list ... in Canada' is not)
+FRAME = frozenset(stems("result results finding findings outcome outcomes data evidence study studies trial trials "
+                        "report reports reported show showed shown"))  # what a question asks for, not what about
 FIELD = 0.25  # a word more than this share of the passages use is the field's (systemic sclerosis), not a point
 
 
@@ -265,6 +267,9 @@ class ExtractiveEngine:
 
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         weighted = self.scope.weighted(query)  # the question's ideas, rare ones weighing most
+        # a plain twin is matched on the question's ideas, not on what it asks for ('the results of', 'the study'):
+        # a twin's 'the results of the smallest study' is not a result of ASSIST
+        lay = [(forms, w) if not all(f <= FRAME for f in forms) else (forms, 0.0) for forms, w in weighted]
         top = max((h.score for h in hits), default=1.0)
         twins = {h.passage.id: twin for h in hits if (twin := plain_twin(h.passage))}
         vectors = self.store.sentence_vectors([h.passage for h in hits] + list(twins.values()))
@@ -272,7 +277,7 @@ class ExtractiveEngine:
         for hit in hits:
             statements = hit.passage.statements
             twin = twins.get(hit.passage.id)
-            plain = {st.id: np.asarray(v) for st, (_, v) in zip(twin.statements, vectors[twin.id])} if twin else {}
+            plain = {st.id: (said, np.asarray(v)) for st, (said, v) in zip(twin.statements, vectors[twin.id])} if twin else {}
             for position, (text, vec) in enumerate(vectors.get(hit.passage.id, [])):
                 if len(content_terms(text)) < 4 or has_instructions(text):
                     continue  # too short to stand alone, or text that instructs a model: never evidence
@@ -280,8 +285,11 @@ class ExtractiveEngine:
                 vec = np.asarray(vec)
                 lexical = self.scope.weighted_share(weighted, self._terms(text))
                 similarity = meaning = float(np.dot(qvec, vec))  # the scope decision reads the source's own words
-                if statement is not None and statement.id in plain:  # a lay question may match its plain twin best
-                    meaning = max(similarity, float(np.dot(qvec, plain[statement.id])))
+                if statement is not None and statement.id in plain:  # a lay question may match its plain twin best,
+                    said, twin_vec = plain[statement.id]  # in meaning and in words ('blood pressure in the lungs')
+                    meaning = max(similarity, float(np.dot(qvec, twin_vec)))
+                    lexical = max(lexical, self.scope.weighted_share(lay, self._terms(said)) *
+                                  sum(w for _, w in lay) / (sum(w for _, w in weighted) or 1.0))
                 value = score(meaning, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity,

@@ -44,7 +44,9 @@ _WANTS = {
                               r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|(?<!-)select\w*|considered for|take part|join|"
                               r"too (old|young)|age limit|\d+[- ]?years?[- ]?old|(have|be|been) (randomi[sz]ed|enrolled|"
                               r"included|admitted|entered)|"
-                              r"how old|too late|can i (still )?(get|have))\b", re.I),
+                              r"how old|too late|can i (still )?(get|have)|(stop|keep|bar|prevent)s? (me|you|him|her|them|"
+                              r"someone|patients?|people) (from )?(getting|having|joining|being)|enough (for|to (get|have|join|"
+                              r"qualify|enter|receive|undergo)))\b", re.I),
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|(?<!per-)protocol|conditioning|mobili[sz]\w*|dose\w*|"
                             r"how (is|are|do|does) [\w -]+ (made|make)|control (arms?|groups?)|comparator|"
                             r"given|done|perform\w*|infusions?|how many (doses|infusions|injections|cycles)|administ\w*|what (\w+ )?happens|how (is|are|do|does) (it|they|"

@@ -103,12 +103,18 @@ class Scope:
         words = list(dict.fromkeys(content_terms(question)))
         out, used = [], set()
         for phrase, group in self.lexicon.phrases(question):
+            forms = [frozenset(stems(t)) for t in group if stems(t)]
+            if not content_terms(phrase):  # an idea said in small words only ('come off', 'come back'): it weighs
+                said = [f for f in forms if len(f) == 1 and self.loaded.document_frequency(next(iter(f)))]
+                if said:  # as the most common of its one-word forms ('stopped') that the corpus uses
+                    out.append((forms, min(self.weight(next(iter(f)), next(iter(f))) for f in said)))
+                continue
             own = [w for w in dict.fromkeys(content_terms(phrase)) if w in words and w not in used]
             idiom = len(own) == 1 and len(phrase.split()) > 1 and len(content_terms(phrase)) == 1  # 'too late'
             if len(own) < 2 and not idiom:
                 continue
             used.update(own)
-            out.append(([frozenset(stems(t)) for t in group if stems(t)], sum(self.weight(stem(w), w) for w in own)))
+            out.append((forms, sum(self.weight(stem(w), w) for w in own)))
         out += [([frozenset([a]) for a in self.alternatives(w)], self._idea_weight(w)) for w in words if w not in used]
         return out
 

@@ -13,6 +13,7 @@ import re
 from .conditions import ages_in
 from .repeats import names_in
 from .schema import Candidate
+from .text import stems
 
 _UNIT = r"(mmHg|mm Hg|g|mg/kg|mg|%|mL/min|years?|months?|points?)"
 _FIGURE = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?)\s*{_UNIT}(?![\w/])", re.I)
@@ -29,7 +30,9 @@ _EXCLUDES = re.compile(r"\b(exclud\w*|contraindicat\w*|ineligible|not eligible|r
 _ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit)|optimal|"
                      r"best time)\b", re.I)
 # what the question asks: is the person excluded (a yes means excluded), or can they take part (a yes means in)?
-_ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too (old|late|young)|disqualif\w*|ineligible)\b", re.I)
+_ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too (old|late|young)|disqualif\w*|ineligible|(stop|keep|"
+                       r"bar|prevent)s? (me|you|him|her|them|someone|patients?|people) (from )?(getting|having|joining))\b",
+                       re.I)
 _ASKS_IN = re.compile(r"\b(enter\w*|join\w*|enrol\w*|qualif\w*|eligible|included|take part|be considered|"
                       r"get|have|receive|undergo|candidate|randomi[sz]ed)\b", re.I)
 
@@ -44,18 +47,33 @@ _ACRONYM = re.compile(r"\b[a-z]*[A-Z]{2,}[\w-]*")  # a measure by its abbreviati
 _BARE = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?)(?![\d.-])(?!\s*(?:%|{_UNIT}\b|\w*/))", re.I)  # no unit after it
 
 
-def _measure(text: str, at: int) -> str:
+def _measure(text: str, at: int, words: bool = False) -> str:
     """The measure a unitless number belongs to: the abbreviation just before it ('an mRSS of 12', 'skin score
-    (mRSS) of 15 or more'), as a unit ('m:mrss'); '' when there is none."""
+    (mRSS) of 15 or more'), as a unit ('m:mrss'); with `words`, else the words just before it ('a lung pressure of
+    30': 'w:lung pressure'); '' when there is none."""
     before = _ACRONYM.findall(text[max(0, at - 30):at])
-    return f"m:{before[-1].lower()}" if before else ""
+    if before:
+        return f"m:{before[-1].lower()}"
+    said = [w for w in re.findall(r"[a-z]{4,}", text[max(0, at - 30):at].lower()) if w not in _NOT_MEASURES]
+    return f"w:{' '.join(said)}" if words and said else ""
+
+
+_NOT_MEASURES = frozenset("with that this have showed shows show test tests last scan result results about only just "
+                          "than from were was year years month months aged time after before".split())
+
+
+def _worded(unit: str, near: str) -> bool:
+    """A figure named by words ('w:lung pressure') and a limit whose words before it share one ('pulmonary artery
+    pressure (mPAP) above 25'), both in the stems that name measures."""
+    return unit.startswith("w:") and bool(set(stems(unit[2:])) & set(stems(near)))
 
 
 def _figures(question: str) -> list[tuple[float, str]]:
     ages = ages_in(question)
     with_units = [(float(m.group(1)), _unit(m.group(2))) for m in _FIGURE.finditer(question)
                   if not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
-    measured = [(float(m.group(1)), unit) for m in _BARE.finditer(question) if (unit := _measure(question, m.start()))
+    measured = [(float(m.group(1)), unit) for m in _BARE.finditer(question) if not re.fullmatch(r"(19|20)\d\d", m.group(1))
+                and (unit := _measure(question, m.start(), True))
                 and not (ages and ages_in(question[max(0, m.start() - 6):m.end() + 5]))]
     return [(float(a), "age") for a in ages] + with_units + measured
 
@@ -74,7 +92,8 @@ def _meets(value: float, unit: str, statement: str) -> list[bool]:
             out.append(low <= value <= high)
     for m in _LIMIT.finditer(statement):
         limit, near = float(m.group(2)), statement[max(0, m.start() - 40):m.end() + 8]
-        if _same_kind(unit, _unit(m.group(3)) or _measure(statement, m.start(2)), limit, near):
+        if _same_kind(unit, _unit(m.group(3)) or _measure(statement, m.start(2)), limit, near) or \
+                (m.group(3) and _worded(unit, statement[max(0, m.start() - 40):m.start()])):
             out.append(_compare(value, m.group(1).lower(), limit))
     for m in _TRAILING.finditer(statement):
         limit, near = float(m.group(1)), statement[max(0, m.start() - 40):m.end() + 8]
