@@ -10,7 +10,7 @@ import click
 
 from pathlib import Path
 
-from .config import ROOT, Settings
+from .config import ROOT, ConfigError, Settings, load
 
 
 def _fail(message: str, code: int = 1):
@@ -34,8 +34,11 @@ def cli(ctx, home, corpus, chroma_url, verbose, quiet):
         logs.configure(logs.level_from(verbose, quiet))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    ctx.obj = Settings().with_overrides(home=Path(home) if home else None,
-                                        corpus_dir=Path(corpus) if corpus else None, chroma_url=chroma_url)
+    try:
+        ctx.obj = load(home=Path(home) if home else None, corpus_dir=Path(corpus) if corpus else None,
+                       chroma_url=chroma_url)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @cli.command()

@@ -138,6 +138,28 @@ def test_config_prints_every_variable_with_its_origin_and_masks_secrets(run, mon
     assert "s3cret-token" not in result.output and "****" in lines["ASSISTANT_API_KEY"]
 
 
+@pytest.mark.parametrize("name, value, said", [("ASSISTANT_EMBEDDINGS", "foo", "'onnx', 'int8' or 'torch'"),
+                                              ("ASSISTANT_TOP_K", "0", "greater than or equal to 1"),
+                                              ("ASSISTANT_MIN_ANSWERABILITY", "high", "valid number")])
+def test_a_bad_setting_is_a_one_line_error_naming_it(run, monkeypatch, tmp_path, name, value, said):
+    monkeypatch.setenv(name, value)
+    result = run("config", home=tmp_path / "h")
+    assert result.exit_code == 2 and f"{name}={value!r}" in result.output and said in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "Traceback" not in result.output and len(errors) == 1 and name in errors[0]  # one line, naming it
+
+
+def test_every_setting_is_read_from_its_variable_and_a_flag_wins(monkeypatch, tmp_path):
+    from assistant.config import Settings, load
+
+    monkeypatch.setenv("ASSISTANT_TOP_K", "5")
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "env-home"))
+    monkeypatch.setenv("ASSISTANT_CORPUS", str(tmp_path / "env-corpus"))
+    settings = load(home=tmp_path / "flag-home")
+    assert settings.top_k == 5 and settings.corpus_dir == tmp_path / "env-corpus"
+    assert settings.home == tmp_path / "flag-home" and Settings().home == tmp_path / "env-home"
+
+
 def test_index_shows_a_bar_of_the_passages_it_embeds(settings, tmp_path):
     from assistant.corpus import load_corpus
     from assistant.index import Store
