@@ -67,6 +67,7 @@ def create_app(settings: Settings, api_key: str | None = None) -> FastAPI:
     engines = {"extractive": load_engine(settings, "extractive", store=store)}
     app = FastAPI(title="Grounded answers on cell therapies for systemic sclerosis", version="1",
                   description="Cited answers from a curated corpus, or an honest refusal.")
+    app.state.engines = engines  # the chat page, mounted on the same server, answers with the same engine
 
     def authorised(request: Request) -> None:
         given = request.headers.get("authorization", "")

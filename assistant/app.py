@@ -303,6 +303,15 @@ def build_app(settings: Settings, engine=None, feedback: FeedbackStore | None = 
     return demo
 
 
+def mount(api, settings: Settings, engine, path: str = "/chat", auth: tuple[str, str] | None = None):
+    """The chat page on another FastAPI app (the HTTP API's): one process, one engine, queued as `launch` does."""
+    demo = build_app(settings, engine=engine)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+    return gr.mount_gradio_app(api, demo, path=path, auth=auth, footer_links=[], run_history=False, show_error=False,
+                               enable_monitoring=False, mcp_server=False, pwa=False, ssr_mode=False,
+                               theme=gr.themes.Default(), css=CSS)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))

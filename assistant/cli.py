@@ -122,14 +122,11 @@ def check(paths):
 @click.pass_obj
 def ingest(settings: Settings, paths, kind, title, year, citation, authors, source_id, replace):
     """Add your own documents (Markdown, text, HTML, PDF, DOCX; files or folders) to the index."""
-    from .index import IndexUnavailable, open_store
+    from .index import open_store
     from .ingest import ingest as run
     from .progress import file_bar
 
-    try:
-        store = open_store(settings)
-    except IndexUnavailable as exc:
-        _fail(str(exc))
+    store = _or_fail(open_store, settings)
     flags = {"kind": kind, "title": title, "year": year, "citation": citation, "authors": authors}
     outcomes = run(store, list(paths), flags, report=lambda line: click.echo(line, err=True), source_id=source_id,
                    replace=replace, progress=file_bar)
@@ -243,21 +240,29 @@ def ask(settings: Settings, question, mode, as_json, batch, kinds, since, passag
         answer = engine.answer(question, mode=mode, where=where)
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else to_markdown(answer, passages))
         return
-    for number, raw in enumerate(batch, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:  # one bad line is an error record; the others are answered
-            click.echo(json.dumps({"line": number, "question": raw.decode("utf-8", "replace").strip()[:200],
-                                   "error": f"line {number} is not valid UTF-8 ({exc.reason} at byte {exc.start})"},
-                                  ensure_ascii=False))
-            continue
-        if not line.strip():
-            continue
-        try:
-            record = engine.answer(line.strip(), mode=mode, where=where).to_dict()
-        except QuestionError as exc:
-            record = {"line": number, "question": line.strip()[:200], "error": str(exc)}
+    from .engines import answer_lines
+
+    for record in answer_lines(engine, batch, mode, where):
         click.echo(json.dumps(record, ensure_ascii=False))
+
+
+AUTH = click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
+                    help="The chat page's login (for any --host other than loopback) [ASSISTANT_AUTH].")
+
+
+def _or_fail(make, *args):
+    """make(*args), or what keeps the index from opening, in one line (exit 1)."""
+    from .index import IndexUnavailable
+
+    try:
+        return make(*args)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+
+
+def _warn_if_open(host: str, guard, named: str, what: str) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1") and not guard:
+        click.echo(f"Warning: serving on {host} without {named}: anyone who can reach this port can use {what}.", err=True)
 
 
 def _auth(value: str | None) -> tuple[str, str] | None:
@@ -272,22 +277,15 @@ def _auth(value: str | None) -> tuple[str, str] | None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback by default.")
 @click.option("--port", default=7860, show_default=True, type=int)
-@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
-              help="Require this login (for any --host other than loopback) [ASSISTANT_AUTH].")
+@AUTH
 @click.pass_obj
 def chat(settings: Settings, host: str, port: int, auth: str | None):
     """Serve the chat page (builds the index first if it is missing)."""
     from .app import build_app, launch
-    from .index import IndexUnavailable
 
     login = _auth(auth)
-    if host not in ("127.0.0.1", "localhost", "::1") and not login:
-        click.echo(f"Warning: serving on {host} without --auth: anyone who can reach this port can use the chat.",
-                   err=True)
-    try:
-        demo = build_app(settings)
-    except IndexUnavailable as exc:
-        _fail(str(exc))
+    _warn_if_open(host, login, "--auth", "the chat")
+    demo = _or_fail(build_app, settings)
     click.echo(f"Chat on http://{host}:{port}")
     launch(demo, host, port, auth=login)
 
@@ -295,22 +293,22 @@ def chat(settings: Settings, host: str, port: int, auth: str | None):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback by default.")
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--chat", "with_chat", is_flag=True, help="Also serve the chat page at /chat, on the same engine.")
+@AUTH
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int):
+def serve(settings: Settings, host: str, port: int, with_chat: bool, auth: str | None):
     """Serve the HTTP API: /v1/answer, /v1/sources, OpenAI-compatible /v1/chat/completions (docs at /docs)."""
     from .api import create_app
-    from .index import IndexUnavailable
 
-    if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("ASSISTANT_API_KEY"):
-        click.echo(f"Warning: serving on {host} without ASSISTANT_API_KEY: anyone who can reach this port can use "
-                   "the API.", err=True)
-    try:
-        app = create_app(settings)
-    except IndexUnavailable as exc:
-        _fail(str(exc))
+    _warn_if_open(host, os.environ.get("ASSISTANT_API_KEY"), "ASSISTANT_API_KEY", "the API")
+    app = _or_fail(create_app, settings)
+    if with_chat:
+        from .app import mount
+
+        app = mount(app, settings, app.state.engines["extractive"], auth=_auth(auth))
     import uvicorn
 
-    click.echo(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    click.echo(f"API on http://{host}:{port} (docs: /docs" + (", chat page: /chat)" if with_chat else ")"))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -21,3 +21,23 @@ def load_engine(settings: Settings, name: str = "extractive", store: Store | Non
 
         return GenerativeEngine(store, settings)
     return ExtractiveEngine(store, settings)
+
+
+def answer_lines(engine, lines, mode: str = "clinician", where: dict | None = None):
+    """One record per non-empty line of questions (bytes): the answer object, or {line, question, error} for a
+    line that is not UTF-8 or cannot be asked; one bad line never stops the others."""
+    from .answer import QuestionError
+
+    for number, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            yield {"line": number, "question": raw.decode("utf-8", "replace").strip()[:200],
+                   "error": f"line {number} is not valid UTF-8 ({exc.reason} at byte {exc.start})"}
+            continue
+        if not line:
+            continue
+        try:
+            yield engine.answer(line, mode=mode, where=where).to_dict()
+        except QuestionError as exc:
+            yield {"line": number, "question": line[:200], "error": str(exc)}

@@ -74,6 +74,8 @@ ALONE_SHARE = 0.8  # a question of one part: the statement giving the value it a
 
 _QUESTION = re.compile(r"\s*(what|how|which|who|whom|when|where|why|was|were|is|are|did|does|do|can|could|has|have|"
                        r"had|will|would|should)\b", re.I)
+_SITUATION = re.compile(r"\s*(i'?ve|ive|i have|i had|i'?m|im|i am|i was|my|our|she|he|we|they)\b(?!\s+(can|could|will|"
+                        r"would|should|do|does|did)\b)", re.I)
 _VERB = re.compile(r"\s(?:were|was|did|does|do|is|are|has|have|had)\s.*$", re.I)
 
 
@@ -86,6 +88,9 @@ def parts(question: str) -> list[str]:
         (glue if i % 2 else out).append(piece)
     if len(out) > 1 and re.fullmatch(r"\s+and\s+", glue[-1], re.I) and not _QUESTION.match(out[-1]):
         out[-1] = _VERB.sub("", out[-1])
+    # what the asker says of themselves ('ive had scleroderma for 7 years, is it too late?') is the question's
+    # setting, not a part to answer
+    out = [p for i, p in enumerate(out) if i == len(out) - 1 or not _SITUATION.match(p) or "?" in p]
     return [p for p in out if p.strip()]
 
 

@@ -27,9 +27,24 @@ from .text import stem, stems
 # name ('high-dose chemotherapy', 'dose-escalation') asks for no dose
 ASKS_DOSE = re.compile(r"\b((?<!-)doses?(?!-)|dosage|dosing|dosed|how many (mg|milligrams?|tablets?|pills?)\b|how much (?!(longer|"
                        r"better|worse|more|less|lower|higher|time|does|do|did|can|will|would|is|are|risk)\b))", re.I)
-DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|mcg|micrograms?|milligrams?|grams?|IU|units?|cGy|Gy)(\s?/\s?(kg|m2|m²|day|week))?\b|"
+DOSE = re.compile(r"\d[\d.,]*\s?(mg|g|µg|ug|mcg|micrograms?|milligrams?|grams?|IU|units?|cGy|Gy)(\s?/\s?(kg|m2|m²|day|week))?\b|"
                   r"\d[\d.,]*\s?x\s?10\^?\d+(\s[\w-]+){0,4}\s?/\s?kg|\d[\d.,]*\s?(million\s)?cells?\s?/\s?kg", re.I)  # cell doses
 DOSE_SHARE = 0.5
+_DOSE_OF = re.compile(r"\bdos(?:es?|age|ing) of (?:the |a )?([a-z][\w-]+)|\b(?!(?:the|a|what|which|high|low|same|usual|"
+                      r"total|daily|maximum|minimum|safe|recommended|starting|right|correct|exact)\b)([a-z][\w+-]+) "
+                      r"dos(?:es?|age|ing)\b", re.I)
+
+
+def _dose_of(sentence: str, given: list[str]) -> bool:
+    """Does the sentence state a dose next to what is asked ('G-CSF 10 µg/kg/day'; not a cyclophosphamide dose in
+    a sentence that also names G-CSF)?"""
+    return any(all(g in sentence[max(0, m.start() - 40):m.end() + 15].lower() for g in given)
+               for m in DOSE.finditer(sentence))
+
+
+def dose_object(question: str) -> list[str]:
+    """What a dose is asked of, by the words around 'dose' ('the G-CSF dose', 'the dose of ATG'): ['g-csf']."""
+    return [m.group(1 if m.group(1) else 2).lower() for m in _DOSE_OF.finditer(question)][:1]
 # a question about money: answered only from a sentence that states an amount of money
 ASKS_COST = re.compile(r"\b(costs?|costing|price of|prices|pricing|charges?|charged|fees?|afford\w*|expensive|"
                        r"cheap\w*|insurance|insurer|reimburs\w*|pay for|paid for|out of pocket|medicare|medicaid|health funds?|funded)\b", re.I)
@@ -150,9 +165,10 @@ class Scope:
     dose our sources do not state."""
         if not ASKS_DOSE.search(question):
             return False
-        drugs = named_drugs(question)  # 'what dose of tocilizumab': a named source's dose of that drug
-        return not (any(DOSE.search(s) and all(d in s.lower() for d in drugs) for s in named) or
-                    any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences))
+        given = named_drugs(question) or dose_object(question)  # 'what dose of tocilizumab', 'what G-CSF dose'
+        if named:  # a source the question names: its dose of what is asked, not another source's
+            return not any(_dose_of(s, given) for s in named)
+        return not any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences)
 
     @staticmethod
     def cost_missing(question: str, sentences: list[str]) -> bool:

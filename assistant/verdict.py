@@ -42,6 +42,7 @@ def _unit(unit: str | None) -> str:
     return {"year": "years", "month": "months", "point": "points"}.get(unit, unit)
 
 
+_ROUTES = re.compile(r"\bor (?!(?:more|less|fewer|older|younger|over|under|above|below|equal|orally|oral)\b)\w", re.I)
 _SOFT = re.compile(r"\b(optimal|best time|usually|may)\b", re.I)
 _ACRONYM = re.compile(r"\b[a-z]*[A-Z]{2,}[\w-]*")  # a measure by its abbreviation: mRSS, FVC, DLCO, PASP
 _BARE = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?)(?![\d.-])(?!\s*(?:%|{_UNIT}\b|\w*/))", re.I)  # no unit after it
@@ -157,7 +158,10 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
             if not meets or (not excludes and len(set(meets)) > 1):
                 continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
             if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out
-                soft = _SOFT.search(cand.text)  # 'the best time is ...': a window, not a bar
+                # 'the best time is ...': a window, not a bar; and an entry criterion that names another route
+                # ('mRSS above 15 with an organ involved, or an mRSS above 20 with CRP above 10') is not the only
+                # way in (progressive ILD with limited skin may be another)
+                soft = _SOFT.search(cand.text) or (not excludes and _ROUTES.search(cand.text))
                 return ("yes" if asks_out else "no") + ("-by-limit" if soft else ""), cand
             within = within or cand
     return (("no-by-limit" if asks_out else "yes-by-limit"), within) if within else None

@@ -378,3 +378,12 @@ def test_a_patient_refusal_is_in_plain_words_too(engine):
     assert answer.refused and "haematopoietic" not in answer.message
     assert textstat.flesch_kincaid_grade(answer.message) <= 8
 
+
+
+def test_a_dose_is_taken_only_from_the_source_named_and_of_what_is_asked(engine):
+    scope = getattr(engine, "extractive", engine).scope
+    asked = "What G-CSF dose was used for stem-cell mobilisation in SCOT?"
+    scot = ["In SCOT, stem cells were mobilised with G-CSF alone; conditioning used cyclophosphamide 120 mg/kg."]
+    astis = ["ASTIS mobilised stem cells with cyclophosphamide 2x2 g/m2 plus G-CSF 10 µg/kg/day."]
+    assert scope.dose_missing(asked, astis + scot, scot)  # SCOT gives no G-CSF dose; ASTIS's is not SCOT's
+    assert not scope.dose_missing(asked, scot, ["In SCOT, G-CSF 16 µg/kg/day mobilised the stem cells."])

@@ -21,14 +21,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(settings, store):
-    """The API with a bearer token, served in a thread; its base URL."""
+    """The API with a bearer token and the chat page, served in a thread; its base URL."""
     import uvicorn
 
     from assistant.api import create_app
+    from assistant.app import mount
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, api_key="s3cret"), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(settings, api_key="s3cret")
+    app = mount(app, settings, app.state.engines["extractive"])  # `assistant serve --chat`: the page at /chat
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
@@ -114,3 +116,14 @@ def test_the_openai_client_streams_and_follow_ups_use_the_conversation(server):
     assert len(chunks) > 3 and "[1]" in text and chunks[-1].choices[0].finish_reason == "stop"
     answer = chunks[-1].model_extra["answer"]
     assert answer["mode"] == "patient" and answer["standalone_question"]
+
+
+def test_the_chat_page_is_served_beside_the_api_on_the_same_engine(server):
+    from gradio_client import Client
+
+    with urllib.request.urlopen(server + "/chat/", timeout=30) as page:
+        assert page.status == 200 and "grounded answers" in page.read().decode().lower()
+    client = Client(server + "/chat/", verbose=False, download_files=False)
+    chat = client.predict(QUESTION, "clinician", api_name="/ask")[0]
+    cards = [m["content"] for m in chat if m.get("role") == "assistant"]
+    assert len(cards) == 1 and "[1]" in str(cards[0]) and "disclaimer" in str(cards[0]).lower()

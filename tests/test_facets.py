@@ -149,3 +149,10 @@ def test_a_why_question_asks_for_a_reason():
     assert value.search("High-dose chemotherapy is given to remove the autoreactive immune system.")
     assert not value.search("Treatment-related mortality was 3-10% in the randomised trials.")
     assert expected_value("What do they do to my cells, and why?") is not None
+
+
+def test_failing_one_route_of_several_is_no_only_by_that_limit():
+    routes = cand("EBMT best practice accepts for AHSCT in SSc a modified Rodnan skin score (mRSS) above 15 with at least one "
+                  "internal organ involved, or an mRSS above 20 with C-reactive protein (CRP) above 10 mg/L (level I).")
+    asked = "So would a patient with an mRSS of 13 and progressive ILD qualify for AHSCT?"
+    assert verdict(asked, [routes]) == ("no-by-limit", routes)  # not a bare 'No': progressive ILD is another way in
