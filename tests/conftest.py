@@ -50,3 +50,13 @@ def home_store(tmp_path, settings, store):
     index = Store(own, embeddings=store.embeddings)
     index.sync(load_corpus(own.corpus_dir))
     return own, index
+
+
+def copy_checkout(target: Path) -> Path:
+    """What a package is built from (pyproject, README, the code and its data), copied so the checkout stays clean."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, target / name)
+    for name in ("assistant", "corpus", "prompts"):
+        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return target

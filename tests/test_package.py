@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ROOT
+from .conftest import copy_checkout
 
 SHIPPED = ["assistant/_corpus/scot-2018.md", "assistant/_prompts/disclaimer_patient.md",
            "assistant/_prompts/scope_patient.md", "assistant/lexicon.yaml", "assistant/minilm-tokenizer.json"]
@@ -23,12 +23,7 @@ SHIPPED = ["assistant/_corpus/scot-2018.md", "assistant/_prompts/disclaimer_pati
 def installed(tmp_path_factory) -> Path:
     """The project built as a wheel (from a copy: the checkout stays clean) and unpacked into a folder."""
     work = tmp_path_factory.mktemp("pkg")
-    source = work / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for name in ("assistant", "corpus", "prompts"):
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    source = copy_checkout(work / "src")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("assistant-*.whl"))

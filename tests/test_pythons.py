@@ -9,11 +9,10 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from assistant.config import ROOT
+from .conftest import copy_checkout
 
 VERSION = "3.13"
 
@@ -34,12 +33,7 @@ def test_the_package_installs_and_answers_on_the_highest_python(tmp_path):
     python = interpreter(VERSION)
     if python is None:
         pytest.skip(f"no Python {VERSION} on this machine (pyenv or PATH)")
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for name in ("assistant", "corpus", "prompts"):
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    source = copy_checkout(tmp_path / "src")
     venv = tmp_path / "venv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
