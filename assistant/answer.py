@@ -37,7 +37,7 @@ from .schema import Answer, AnswerState, Candidate, Hit, Item
 from .scope import Scope
 from .select import focus, for_patients, readable, score
 from .spelling import Speller
-from .text import content_terms, stem, stems
+from .text import content_terms, durations, stem, stems
 
 
 SAID_CACHE = 2048  # answers whose statements are kept for the follow-up that may come next
@@ -45,6 +45,7 @@ NAMED_SHARE = 0.85  # a question that names a source of the corpus ('a study cal
 NAMED_SENTENCE = 0.4  # ... when a statement of that source is this close to it ('waiting list ... in Canada' is not)
 FRAME = frozenset(stems("result results finding findings outcome outcomes data evidence study studies trial trials "
                         "report reports reported show showed shown"))  # what a question asks for, not what about
+TIME_WEIGHT = 3.0  # a time point's weight among the question's ideas (a rare word's is 3-6)
 FIELD = 0.25  # a word more than this share of the passages use is the field's (systemic sclerosis), not a point
 
 
@@ -267,6 +268,8 @@ class ExtractiveEngine:
 
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         weighted = self.scope.weighted(query)  # the question's ideas, rare ones weighing most
+        # and the time point it asks about, in either unit ('after 6 years' is SCOT's '72 months'), as a rare idea
+        weighted = weighted + [([frozenset([span])], TIME_WEIGHT) for span in sorted(durations(query))]
         # a plain twin is matched on the question's ideas, not on what it asks for ('the results of', 'the study'):
         # a twin's 'the results of the smallest study' is not a result of ASSIST
         lay = [(forms, w) if not all(f <= FRAME for f in forms) else (forms, 0.0) for forms, w in weighted]
@@ -298,9 +301,10 @@ class ExtractiveEngine:
 
 
     def _terms(self, text: str) -> set[str]:
-        """A sentence's stems with its abbreviations and synonyms spelt out (cached: sentences recur)."""
+        """A sentence's stems with its abbreviations and synonyms spelt out, and its time spans in months (cached:
+        sentences recur)."""
         if text not in self._term_cache:
-            self._term_cache[text] = set(stems(self.retriever.lexicon.expand(text)))
+            self._term_cache[text] = set(stems(self.retriever.lexicon.expand(text))) | durations(text)
         return self._term_cache[text]
 
 

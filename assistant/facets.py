@@ -44,6 +44,9 @@ _VALUES = (
      re.compile(r"\b(hazard|risk|odds) ratio\b|\b(HR|RR|OR)\b")),
 )
 _HOW_MANY = re.compile(r"\bhow many(?: [a-z][\w-]*){1,4}", re.I)
+_PEOPLE = frozenset("people patients persons participants".split())
+_OUTCOME = re.compile(r"\b(alive|surviv\w*|died|die|dead|death|improv\w*|relaps\w*|respon\w*|better|worse|progress\w*|"
+                      r"stopp?\w*|needed|free)\b", re.I)
 _ASKING_WORDS = frozenset("were was are is did does do had have the of in each per".split())
 
 
@@ -54,7 +57,9 @@ def expected_value(question: str) -> re.Pattern | None:
     if counted:  # a number with what it counts: any of the words after 'how many' ('event-free survival events')
         said = [w for w in re.findall(r"[a-z]+", counted.group(0).lower()[9:]) if len(w) > 4 and w not in _ASKING_WORDS]
         nouns = "|".join(sorted({re.escape(f) for w in said for f in (stem(w), re.sub(r"e?s$", "", w))}))
-        return re.compile(rf"\b{_NUMBER}\b(?:[\s-]+[\w-]+){{0,3}}?[\s-]+(?:{nouns})\w*", re.I)
+        # 'how many people were alive': '86%' of them answers (not 'how many patients were in the cohort')
+        share = r"|\d\s?%" if set(said) & _PEOPLE and _OUTCOME.search(question) else ""
+        return re.compile(rf"\b{_NUMBER}\b(?:[\s-]+[\w-]+){{0,3}}?[\s-]+(?:{nouns})\w*{share}", re.I)
     found = [value for asks, value in _VALUES if asks.search(question)]
     return found[0] if len(found) == 1 else None
 

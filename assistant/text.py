@@ -124,3 +124,27 @@ def numbers(text: str) -> set[str]:
         token = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
         found.add(token)
     return found
+
+
+_COUNT_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_DURATION = re.compile(r"\b(\d+(?:\.\d+)?|a|an|" + "|".join(_COUNT_WORDS) + r")(\s+and\s+a\s+half)?[\s-]+(years?|months?)\b",
+                       re.I)
+
+
+_BEYOND = re.compile(r"\b(beyond|past|longer than|more than|later than)\s+$", re.I)
+
+
+def durations(text: str) -> set[str]:
+    """Time spans as months, one token each ('6 years', 'six years', '72 months' -> 'dur72m'; 'four and a half
+    years' -> 'dur54m'), so that a question's time point meets a statement's in either unit; not a span that is
+    gone beyond ('beyond 72 months' asks about later)."""
+    out = set()
+    for m in _DURATION.finditer(text):
+        if _BEYOND.search(text[max(0, m.start() - 14):m.start()]):
+            continue
+        amount = m.group(1).lower()
+        value = float(_COUNT_WORDS.get(amount, 1 if amount in ("a", "an") else amount)) + (0.5 if m.group(2) else 0)
+        months = value * 12 if m.group(3).lower().startswith("year") else value
+        if months == int(months) and 0 < months <= 600:
+            out.add(f"dur{int(months)}m")
+    return out

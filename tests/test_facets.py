@@ -156,3 +156,10 @@ def test_failing_one_route_of_several_is_no_only_by_that_limit():
                   "internal organ involved, or an mRSS above 20 with C-reactive protein (CRP) above 10 mg/L (level I).")
     asked = "So would a patient with an mRSS of 13 and progressive ILD qualify for AHSCT?"
     assert verdict(asked, [routes]) == ("no-by-limit", routes)  # not a bare 'No': progressive ILD is another way in
+
+
+def test_how_many_people_did_something_is_answered_by_a_share():
+    alive = expected_value("How many people in the US trial were still alive after 6 years?")
+    assert alive.search("86% were alive at 72 months") and alive.search("11 of 79 people died")
+    size = expected_value("How many patients were in the Dutch cohort?")
+    assert not size.search("event-free survival was 78% at 5 years") and size.search("92 patients")

@@ -50,3 +50,11 @@ def test_the_injection_detector_on_phrasings_it_was_not_written_from():
     flagged = [s for s in data["benign"] if has_instructions(s)]
     assert not missed, missed
     assert len(flagged) <= 0.05 * len(data["benign"]), flagged
+
+
+def test_time_spans_meet_in_either_unit():
+    from assistant.text import durations
+
+    assert durations("How many were alive after 6 years?") == durations("at 72 months, 86%") == {"dur72m"}
+    assert durations("after four and a half years") == durations("a 54-month endpoint") == {"dur54m"}
+    assert durations("What is the survival beyond 72 months?") == set()  # a span gone beyond is not the one asked
