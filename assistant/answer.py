@@ -273,6 +273,7 @@ class ExtractiveEngine:
         # a plain twin is matched on the question's ideas, not on what it asks for ('the results of', 'the study'):
         # a twin's 'the results of the smallest study' is not a result of ASSIST
         lay = [(forms, w) if not all(f <= FRAME for f in forms) else (forms, 0.0) for forms, w in weighted]
+        lay_share = sum(w for _, w in lay) / (sum(w for _, w in weighted) or 1.0)  # a twin's share, on one scale
         top = max((h.score for h in hits), default=1.0)
         twins = {h.passage.id: twin for h in hits if (twin := plain_twin(h.passage))}
         vectors = self.store.sentence_vectors([h.passage for h in hits] + list(twins.values()))
@@ -291,8 +292,7 @@ class ExtractiveEngine:
                 if statement is not None and statement.id in plain:  # a lay question may match its plain twin best,
                     said, twin_vec = plain[statement.id]  # in meaning and in words ('blood pressure in the lungs')
                     meaning = max(similarity, float(np.dot(qvec, twin_vec)))
-                    lexical = max(lexical, self.scope.weighted_share(lay, self._terms(said)) *
-                                  sum(w for _, w in lay) / (sum(w for _, w in weighted) or 1.0))
+                    lexical = max(lexical, self.scope.weighted_share(lay, self._terms(said)) * lay_share)
                 value = score(meaning, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity,

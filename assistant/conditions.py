@@ -130,14 +130,16 @@ _NEGATED = (r"(?:\b(?:(?:do|does|did|do ?n'?t|does ?n'?t|did ?n'?t)(?: not)?|nev
             r"organ|gut|involvement|patients?|symptoms?|signs?|features?|changes|yet|flares?|diagnosis))")
 
 
+@lru_cache(maxsize=8)
+def _negated(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile(_NEGATED.format(names="|".join(re.escape(n) for n in names)), re.I)
+
+
 def without_subject(question: str, subject: str) -> str | None:
     """A question about someone who does not have the corpus's subject ('lung scarring but no scleroderma', 'i dont
     have scleroderma'): the conditions it names, else 'people without <subject>'; None when it says no such thing."""
     names = [n.strip() for n in subject.split(",") if n.strip()]
-    if not names:
-        return None
-    pattern = re.compile(_NEGATED.format(names="|".join(re.escape(n) for n in names)), re.I)
-    if not pattern.search(question):
+    if not names or not _negated(tuple(names)).search(question):
         return None
     others = [n for n in named_conditions(question) if n.lower() not in {x.lower() for x in names}]
     return f"{others[0]} without {names[0]}" if others else f"people without {names[0]}"
