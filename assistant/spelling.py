@@ -55,6 +55,11 @@ def _english_word(word: str) -> bool:
     return any(f in _english() for f in forms)
 
 
+def _forms(word: str) -> set[str]:
+    """A word, folded to one spelling, each without a plural 's'."""
+    return {word, fold(word), word.removesuffix("s"), fold(word).removesuffix("s")}
+
+
 def _words(texts) -> set[str]:
     return {w.lower() for text in texts for w in _WORD.findall(text)}
 
@@ -94,8 +99,7 @@ class Speller:
 
     def _real(self, word: str) -> bool:
         """A word of the sources, of English (British spellings too), of the conditions, or its plural or singular."""
-        forms = {word, fold(word), word.removesuffix("s"), f"{word}s", fold(word).removesuffix("s")}
-        return any(f in self.known for f in forms) or _english_word(word)
+        return any(f in self.known for f in _forms(word) | {f"{word}s"}) or _english_word(word)
 
     def correct(self, text: str) -> str:
         return _WORD.sub(lambda m: self.mend(m.group()), text)
@@ -115,7 +119,7 @@ class Speller:
         return list(dict.fromkeys(out))
 
     def _named_by_sources(self, word: str) -> bool:
-        return any(f in self.sources for f in {word, fold(word), word.removesuffix("s"), fold(word).removesuffix("s")})
+        return any(f in self.sources for f in _forms(word))
 
     def _misspelt(self, word: str) -> bool:
         """Near a source word, the start of one, a source or English word behind a prefix ('autoantibody'), or one

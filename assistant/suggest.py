@@ -136,21 +136,27 @@ def topic_questions(engine, asked: list[str] = ()) -> list[str]:
     return [f"What is known about {t}?" for t in named if not set(stems(t)) <= asked_stems]
 
 
-def _would_quote(engine, question: str, mode: str, history: list[str], compute: bool = True) -> frozenset[str] | None:
+def _would_quote(engine, question: str, mode: str, history: list[str],
+                 check: bool = True) -> tuple[frozenset[str] | None, bool]:
     """The passages an answer would quote (none: it would be refused), from the answer's steps up to its plan:
     retrieval, scope and choice, without composing it (a third of an answer's time; the generative engine checks
-    with its extractive steps). Kept per question as the conversation makes it read; None when not known yet
-    and not `compute`."""
+    with its extractive steps); kept per question as the conversation makes it read. With `check` False only what
+    was found before (None when nothing was). Also whether a check was made."""
     steps = getattr(engine, "extractive", engine)
     if not hasattr(steps, "prepare"):
-        return frozenset(_quoted(engine.answer(question, mode=mode, history=history))) if compute else None
+        answered = frozenset(_quoted(engine.answer(question, mode=mode, history=history))) if check else None
+        return answered, check
     state = steps.rewrite_step(steps.start(question, mode, history))  # what it asks, the conversation read in
+    memo, key = Memo.of(steps), ("quotes", state.question, state.standalone, mode)
+    known = memo.get(key)
+    if known is not None or not check:
+        return known, False
 
     def quoted() -> frozenset[str]:
         done = steps.prepare.invoke(state)
         return frozenset() if done.refusal else frozenset(c.passage.id for c in done.chosen or [])
 
-    return Memo.of(steps).get(("quotes", state.question, state.standalone, mode), quoted if compute else None)
+    return memo.get(key, quoted), True
 
 
 def _checked(engine, candidates: list[str], mode: str, history: list[str], shown: set[str], n: int,
@@ -161,12 +167,10 @@ def _checked(engine, candidates: list[str], mode: str, history: list[str], shown
     out, shown = [], set(shown)
     for question in candidates[:SCAN]:
         try:
-            quoted = _would_quote(engine, question, mode, history, compute=False)
-            if quoted is None and budget > 0:  # not checked before: check it, if the budget allows
-                budget -= 1
-                quoted = _would_quote(engine, question, mode, history)
+            quoted, checked = _would_quote(engine, question, mode, history, check=budget > 0)
         except Exception:
             continue
+        budget -= checked
         if quoted is None:  # not known, and no budget left to find out
             continue
         if not quoted - shown:  # refused (nothing quoted), or nothing new
