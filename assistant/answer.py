@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.runnables import RunnableLambda
 
 from .audience import (CONDITION_REFUSAL, COST_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL,
+                       WRITING_REFUSAL,
                        check_mode, disclaimer, explain, prompt_text, simplify)
 from .chat import standalone
 from .compose import compose
@@ -34,7 +35,7 @@ from .plan import make_plan, on_topic, question_kind
 from .repeats import once
 from .retrieve import HybridRetriever, where_filter
 from .schema import Answer, AnswerState, Candidate, Hit, Item
-from .scope import Scope
+from .scope import WRITING, Scope
 from .select import focus, for_patients, readable, score
 from .spelling import Speller
 from .text import content_terms, durations, stem, stems
@@ -156,16 +157,21 @@ class ExtractiveEngine:
         state.focus = focus(state.standalone, loaded.named_by, loaded.sources)
         state.candidates = candidates = self._score(state.standalone, state.qvec, self._hits(state), state.focus)
         best_sentence = max((c.similarity for c in candidates), default=0.0)
-        # what the threshold was calibrated on: a clinician question against the sources' own words
-        found = state.found if state.mode == "patient" else [h for h in state.found if h.passage.audience != "patient"]
+        # what the threshold was calibrated on: a clinician question against the sources' own words (unless only
+        # plain twins were found: a question in lay words, asked in clinician mode)
+        technical = [h for h in state.found if h.passage.audience != "patient"]
+        found = technical if state.mode != "patient" and technical else state.found
         state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, found, best_sentence)
         state.answerability = state.scope["score"]
         uncovered = (self.conditions.uncovered(state.standalone)  # a condition, drug or population; a name no
                      or next(iter(self.speller.unknown(state.standalone)), None)  # source and no dictionary knows; or
-                     or without_subject(state.question, self.settings.subject))  # someone without the subject
+                     or without_subject(state.question, self.settings.subject)  # someone without the subject; or
+                     or self.scope.practical_missing(state.question, [c.text for c in candidates]))  # a hospital stay
         named = any(state.focus.get(c.source.id) == 1.0 and c.source.kind != "education"
                     and c.similarity >= NAMED_SENTENCE for c in candidates)  # it names a source that speaks to it
-        if uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
+        if WRITING.search(state.question):  # 'write me a poem about ...': not a question
+            state.refusal = WRITING_REFUSAL[state.mode]
+        elif uncovered:  # another disease: this corpus's evidence does not answer it, however well words match
             state.refusal = CONDITION_REFUSAL[state.mode].format(name=uncovered)
         elif self.scope.asks_future(state.question):
             state.refusal = FUTURE_REFUSAL[state.mode]

@@ -57,6 +57,11 @@ COST_REFUSAL = {
     "patient": "I'm sorry, my sources do not say what this costs or what insurance pays. Your care team or your "
                "insurer can tell you.",
 }
+WRITING_REFUSAL = {
+    "clinician": "I answer questions from the sources in this knowledge base, with citations; I do not write poems, "
+                 "stories, letters or other texts.",
+    "patient": "I'm sorry, I can only answer questions from my sources. I can't write poems, stories or letters.",
+}
 FUTURE_REFUSAL = {
     "clinician": "The question asks about a time after the newest source in this knowledge base, so its sources "
                  "cannot answer it.",

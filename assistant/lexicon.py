@@ -29,6 +29,11 @@ def _loose(term: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){re.escape(stem_)}s?(?![\w-])", 0 if _is_abbreviation(term) else re.I)
 
 
+@lru_cache(maxsize=None)
+def _cue(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.I)
+
+
 def _is_abbreviation(term: str) -> bool:
     return any(c.isupper() for c in term[1:]) or term.isupper()
 
@@ -41,6 +46,8 @@ class Lexicon:
     conditions: dict[str, list[str]] = field(default_factory=dict)  # condition -> other names (lay words...)
     glossary: dict[str, str] = field(default_factory=dict)  # a word of plain answers -> its plain definition
     interventions: dict[str, list[str]] = field(default_factory=dict)  # what a comparison may compare -> its words
+    cues: dict[str, list[str]] = field(default_factory=dict)  # a term -> patterns of questions that mean it
+    practical: dict[str, dict] = field(default_factory=dict)  # a topic -> {asks: patterns, states: patterns}
 
     def interventions_in(self, text: str) -> list[tuple[str, int]]:
         """The interventions a text names, each with where it first names it, in that order."""
@@ -79,7 +86,7 @@ class Lexicon:
     def expansions(self, query: str, synonyms: bool = True) -> list[str]:
         """Terms to add to a query: long forms of its abbreviations, abbreviations of its long forms,
         and (with `synonyms`) the synonyms of any phrase it or those expansions contain."""
-        added: list[str] = []
+        added = self.cued(query)
         for abbr, long in self.abbreviations.items():
             if _pattern(abbr).search(query):
                 added.append(long)
@@ -95,6 +102,22 @@ class Lexicon:
                 seen.add(term.lower())
                 out.append(term)
         return out
+
+    def cued(self, text: str) -> list[str]:
+        """The terms of ideas a text states without naming them ('had it for 7 years': 'disease duration')."""
+        return [term for term, patterns in self.cues.items() if any(_cue(p).search(text) for p in patterns)]
+
+    def practical_asked(self, question: str) -> list[str]:
+        """The practical matters a question asks about ('how long will I stay in hospital?')."""
+        return [t for t, how in self.practical.items() if any(_cue(p).search(question) for p in how["asks"])]
+
+    def speaks_to(self, topic: str, text: str) -> bool:
+        """Does a text speak to a practical matter?"""
+        return any(_cue(p).search(text) for p in self.practical[topic]["states"])
+
+    def group_of(self, term: str) -> list[str]:
+        """The synonyms group a term belongs to, or the term alone."""
+        return next((g for g in self.synonyms if term in g), [term])
 
     def synonyms_of(self, word: str) -> list[str]:
         """The synonyms of any form of a one-word term ('deaths' -> the group of 'death')."""
@@ -146,5 +169,6 @@ def load_lexicon(corpus_texts=(), learned: dict[str, str] | None = None) -> Lexi
     data = curated()
     lex = Lexicon(dict(data.get("abbreviations", {})), [list(g) for g in data.get("synonyms", [])],
                   dict(data.get("lay", {})), {k: list(v) for k, v in (data.get("conditions") or {}).items()},
-                  dict(data.get("glossary") or {}), {k: list(v) for k, v in (data.get("interventions") or {}).items()})
+                  dict(data.get("glossary") or {}), {k: list(v) for k, v in (data.get("interventions") or {}).items()},
+                  {k: list(v) for k, v in (data.get("cues") or {}).items()}, dict(data.get("practical") or {}))
     return lex.add(learned or {}).learn(corpus_texts)

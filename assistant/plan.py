@@ -42,9 +42,9 @@ _WANTS = {
                          r"die[sd]?|dying|fatal|go(es)? wrong|toxic\w*|complications?|adverse|trm|crs|icans)\b", re.I),
     "eligibility": re.compile(r"\b(who|which (patients|people)|eligib\w*|qualif\w*|candidates?|suitable|good fit|"
                               r"criteria|inclusion|exclu\w*|contraindicat\w*|rule[sd]? out|(?<!-)select\w*|considered for|take part|join|"
-                              r"too (old|young)|age limit|\d+[- ]?years?[- ]?old|(have|be|been) (randomi[sz]ed|enrolled|"
+                              r"too? (old|young)|age limit|\d+[- ]?years?[- ]?old|(have|be|been) (randomi[sz]ed|enrolled|"
                               r"included|admitted|entered)|"
-                              r"how old|too late|can i (still )?(get|have)|(stop|keep|bar|prevent)s? (me|you|him|her|them|"
+                              r"how old|too? late|can i (still )?(get|have)|(stop|keep|bar|prevent)s? (me|you|him|her|them|"
                               r"someone|patients?|people) (from )?(getting|having|joining|being)|enough (for|to (get|have|join|"
                               r"qualify|enter|receive|undergo)))\b", re.I),
     "procedure": re.compile(r"\b(procedure|steps?|regimens?|(?<!per-)protocol|conditioning|mobili[sz]\w*|dose\w*|"

@@ -57,6 +57,11 @@ FUTURE = re.compile(r"\bwhen will\b|\bwill there (?:ever )?be\b|\bin the (?:next
                     r"(?:update|guidelines?|edition|version)\b|^\s*what will\b.*\b(?:be|say|show|find|target)\s*\??\s*$|\bwhen (?:they|it) comes? "
                     r"out\b|\bwill (?:\w+ ){0,3}be (?:curable|cured)\b|\bthe next (?:\w+ )?(?:car-t|trial|target|therapy)\b",
                     re.I)
+# a request to write something, not a question the sources answer: 'write me a poem about living with scleroderma'
+WRITING = re.compile(r"^\W*(?:please\s+)?(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft|create|"
+                     r"make up|generate|sing|tell)\s+(?:me\s+|us\s+|my \w+\s+)?(?:a|an|some|the)\s+(?:[\w-]+\s+){0,3}?"
+                     r"(?:poems?|songs?|story|stories|jokes?|limericks?|haikus?|raps?|essays?|e-?mails?|letters?|tweets?|"
+                     r"posts?|speech|script|lyrics)\b", re.I)
 EASY_WORD_WEIGHT = 0.3  # share of the unseen-term weight that an everyday word keeps
 def _is_easy(word: str) -> bool:
     """On the Dale-Chall list of everyday words (textstat's `is_easy_word` also calls every one-syllable word
@@ -131,6 +136,9 @@ class Scope:
             used.update(own)
             out.append((forms, sum(self.weight(stem(w), w) for w in own)))
         out += [([frozenset([a]) for a in self.alternatives(w)], self._idea_weight(w)) for w in words if w not in used]
+        for term in self.lexicon.cued(question):  # an idea stated, not named: 'had it for 7 years' (disease duration)
+            if weights := [self._idea_weight(w) for w in content_terms(term)]:
+                out.append(([frozenset(stems(t)) for t in self.lexicon.group_of(term) if stems(t)], max(weights)))
         return out
 
     def _idea_weight(self, word: str) -> float:
@@ -169,6 +177,12 @@ class Scope:
         if named:  # a source the question names: its dose of what is asked, not another source's
             return not any(_dose_of(s, given) for s in named)
         return not any(DOSE.search(s) and self.share(question, set(stems(s))) >= DOSE_SHARE for s in sentences)
+
+    def practical_missing(self, question: str, sentences: list[str]) -> str | None:
+        """A practical matter the question asks about (a hospital stay, driving) that none of the sentences speaks
+        to: the topic, for the refusal to name."""
+        return next((t for t in self.lexicon.practical_asked(question)
+                     if not any(self.lexicon.speaks_to(t, s) for s in sentences)), None)
 
     @staticmethod
     def cost_missing(question: str, sentences: list[str]) -> bool:

@@ -24,8 +24,9 @@ STOPWORDS = frozenset(
     actually really exactly happen happens happened like kind sort thing things lot need needs want wants think
     feel go goes going make makes done does mean means say says said anything something way ways well
     put puts putting take takes took taken taking come comes came coming keep keeps kept let lets bring brings
-    brought try tries tried
-    ve ll re don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn""".split()  # I've, don't
+    brought try tries tried still already even ever yet anyway maybe perhaps probably definitely
+    ive im youve youre dont cant wont doesnt didnt isnt arent wasnt werent wouldnt couldnt shouldnt havent hasnt
+    hadnt thats whats theres ve ll re don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn""".split()  # I've, don't
 )
 
 

@@ -22,15 +22,16 @@ _ABOVE = r"above|over|more than|greater than|exceeding|higher than|older than|>"
 _BELOW = r"below|under|less than|lower than|younger than|<"
 _AT_MOST = r"up to|at most|no more than|upper (?:age )?limit of"
 _AT_LEAST = r"at least|lower (?:age )?limit of|minimum of"
-_LIMIT = re.compile(rf"\b({_ABOVE}|{_BELOW}|{_AT_MOST}|{_AT_LEAST})\s+(\d+(?:\.\d+)?)\s*{_UNIT}?", re.I)
+_AFTER = r"after(?=\s+\d+\s*(?:weeks?|months?|years?) of\b)"  # 'after 6 months of failed therapy': at least 6
+_LIMIT = re.compile(rf"\b({_ABOVE}|{_BELOW}|{_AT_MOST}|{_AT_LEAST}|{_AFTER})\s+(\d+(?:\.\d+)?)\s*{_UNIT}?", re.I)
 _TRAILING = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}?(?:['’]s?)?(?:\s+duration)?\s+or (less|fewer|under|younger|more|over|"
                        r"older)\b", re.I)  # '2 years or less', "2 years' duration or less"
 _RANGE = re.compile(r"\baged (\d{2})\s*(?:-|to)\s*(\d{2})\b|\b(\d{2})\s*(?:-|to)\s*(\d{2}) years\b", re.I)
 _EXCLUDES = re.compile(r"\b(exclud\w*|contraindicat\w*|ineligible|not eligible|ruled? out)\b", re.I)
-_ADMITS = re.compile(r"\b(admit\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit)|optimal|"
+_ADMITS = re.compile(r"\b(admit\w*|recommend\w*|enrol\w*|eligib\w*|includ\w*|accept\w*|qualif\w*|age (range|limit)|optimal|"
                      r"best time)\b", re.I)
 # what the question asks: is the person excluded (a yes means excluded), or can they take part (a yes means in)?
-_ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too (old|late|young)|disqualif\w*|ineligible|(stop|keep|"
+_ASKS_OUT = re.compile(r"\b(exclud\w*|contraindicat\w*|ruled? out|too? (old|late|young)|disqualif\w*|ineligible|(stop|keep|"
                        r"bar|prevent)s? (me|you|him|her|them|someone|patients?|people) (from )?(getting|having|joining))\b",
                        re.I)
 _ASKS_IN = re.compile(r"\b(enter\w*|join\w*|enrol\w*|qualif\w*|eligible|included|take part|be considered|"
@@ -129,7 +130,7 @@ def _same_kind(unit: str, limit_unit: str, limit: float, near: str) -> bool:
 
 def _compare(value: float, words: str, limit: float) -> bool:
     for pattern, holds in ((_ABOVE, value > limit), (_BELOW, value < limit), (_AT_MOST, value <= limit),
-                           (_AT_LEAST, value >= limit)):
+                           (_AT_LEAST, value >= limit), ("after", value >= limit)):
         if re.fullmatch(pattern, words):
             return holds
     return False

@@ -230,6 +230,20 @@ def test_a_plain_sentence_that_leaves_out_a_figure_does_not_stand_in():
     assert for_patients([original], [fewer, same], keep)[0].shown == same.text
 
 
+def test_an_idea_stated_without_its_name_is_searched_by_its_name(engine):
+    """'I have had scleroderma for 7 years' states a disease duration: passages about disease duration cover it,
+    as they cover 'too late'; 'followed for 7 years' states none."""
+    from assistant.text import stems
+
+    lexicon = engine.retriever.lexicon
+    for question in ("I have had scleroderma for 7 years, can I still get the transplant?",
+                     "I was diagnosed 6 years ago. Is a transplant still possible?", "is it to late for me?"):
+        assert "disease duration" in lexicon.cued(question), question
+        assert engine.scope.share(question, set(stems("optimal disease duration for AHSCT"))) > \
+            engine.scope.share(question, set(stems("AHSCT outcomes"))), question
+    assert lexicon.cued("Patients in SCOT have been followed for 7 years.") == []
+
+
 def test_any_form_of_a_word_brings_in_its_synonyms(engine):
     from assistant.text import stem
 
@@ -387,3 +401,16 @@ def test_a_dose_is_taken_only_from_the_source_named_and_of_what_is_asked(engine)
     astis = ["ASTIS mobilised stem cells with cyclophosphamide 2x2 g/m2 plus G-CSF 10 µg/kg/day."]
     assert scope.dose_missing(asked, astis + scot, scot)  # SCOT gives no G-CSF dose; ASTIS's is not SCOT's
     assert not scope.dose_missing(asked, scot, ["In SCOT, G-CSF 16 µg/kg/day mobilised the stem cells."])
+
+
+def test_a_lay_question_in_clinician_mode_is_judged_on_the_plain_words_it_matched(settings, store):
+    """When retrieval finds only plain twins (a question in lay words), the scope decision reads those, not an
+    empty list of technical passages: the question is answered, with the technical statements."""
+    from assistant.answer import ExtractiveEngine
+
+    engine = ExtractiveEngine(store, settings.with_overrides(top_k=1))
+    question = "In the fixture trial, how many in 100 transplant patients were alive without serious events after 54 months?"
+    state = engine.prepare.invoke(engine.start(question, "clinician", []))
+    assert [h.passage.audience for h in state.found] == ["patient"]
+    answer = engine.answer(question)
+    assert not answer.refused and "79%" in " ".join(s.text for sec in answer.sections for s in sec.sentences)

@@ -104,3 +104,22 @@ def test_a_question_about_someone_without_the_subject_is_declined(engine):
         assert without_subject(question, subject) is None, question
     answer = engine.answer("I don't have systemic sclerosis: would autologous stem cell transplantation help me?")
     assert answer.refused and "without" in answer.message
+
+
+def test_a_practical_matter_the_sources_do_not_speak_to_is_declined_naming_it(engine):
+    """A hospital stay, work, driving, vaccinations: answered only from a statement that speaks to them; a question
+    that merely uses such a word in another sense is answered."""
+    for question, name in (("How long will I be in hospital for the transplant?", "hospital stay"),
+                           ("When can I go back to work after autologous stem cell transplantation?", "work"),
+                           ("Can a patient drive after CAR-T cell therapy?", "driving"),
+                           ("Which vaccinations are needed after autologous HSCT?", "vaccinations")):
+        answer = engine.answer(question, mode="patient")
+        assert answer.refused and name in answer.message, question
+    assert engine.scope.practical_missing("How long is the hospital stay?", ["Patients stayed in hospital for 3 weeks."]) is None
+    assert engine.scope.practical_missing("What drives skin fibrosis in SSc?", []) is None
+
+
+def test_a_request_to_write_something_is_declined(engine):
+    answer = engine.answer("Write me a poem about living with scleroderma.")
+    assert answer.refused and "poems" in answer.message
+    assert not engine.answer("What was event-free survival after AHSCT in the fixture trial?").refused

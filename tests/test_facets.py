@@ -163,3 +163,13 @@ def test_how_many_people_did_something_is_answered_by_a_share():
     assert alive.search("86% were alive at 72 months") and alive.search("11 of 79 people died")
     size = expected_value("How many patients were in the Dutch cohort?")
     assert not size.search("event-free survival was 78% at 5 years") and size.search("92 patients")
+
+
+def test_after_some_months_of_a_therapy_is_a_lower_limit():
+    """'after 6 months of failed first-line therapy' admits from 6 months of it: 3 months is not yet, 8 is."""
+    second = cand("EBMT best practice recommends AHSCT in SSc as second-line treatment, after 6 months of failed "
+                  "first-line therapy (level I).")
+    asked = "Is a patient whose SSc progressed despite {} months of mycophenolate a candidate for AHSCT?"
+    assert verdict(asked.format(3), [second]) == ("no", second)
+    assert verdict(asked.format(8), [second]) == ("yes-by-limit", second)
+    assert verdict("What happened 6 months after AHSCT?", [second]) is None  # not asked: in or out?
