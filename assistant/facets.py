@@ -158,6 +158,27 @@ def on_point(question: str, lead: list[Candidate], body: list[Candidate], candid
     return [c for c in body if texts[id(c)] & rare or gives(c, value)]
 
 
+PINPOINT = 1  # a telling word that at most this many statements besides the short answer use is the question's point
+
+
+def pinpointed(question: str, lead: list[Candidate], body: list[Candidate], candidates: list[Candidate],
+               field: frozenset[str] | set[str] = frozenset()) -> list[Candidate]:
+    """The rest of an answer to a pinpointed question: when the short answer uses every telling word of the question
+    and some of them almost no other statement uses ('ACR-CRISS', 'pairwise', 'task force'), the short answer is
+    the answer; a further statement must use one of those words too (not the source's other results)."""
+    if not lead or not body:
+        return body
+    texts = {id(c): _terms(c) for c in candidates + lead + body}
+    asked = set(stems(_TITLE_CASE.sub(" ", question))) - _ASKING - set(field) - _subject(lead[0], candidates, texts)
+    counts = {t: sum(t in texts[id(c)] for c in candidates) for t in asked}
+    rare = {t for t, n in counts.items() if 0 < n <= RARE * len(candidates)}
+    said = set().union(*(texts[id(c)] for c in lead))
+    point = {t for t in rare if counts[t] <= len(lead) + PINPOINT and not (t.isdigit() and len(t) < 4)}  # '6': a value
+    if not point or not rare <= said:
+        return body
+    return [c for c in body if texts[id(c)] & point]
+
+
 def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], floor: float,
                 wants=lambda part: set()) -> list[Candidate]:
     """The short answer for a question of several parts: the lead, and for each part it does not speak to (not the

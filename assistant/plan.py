@@ -19,7 +19,7 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
-from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point
+from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point, parts, pinpointed
 from .lexicon import first_at
 from .naming import about, elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
@@ -186,6 +186,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     if plan.kind in ("narrow", "yesno") and not has_no_one_point(own):  # the rest stays on the question's point
         plan.body = on_point(without_titles(own, titles), plan.lead, plan.body, answering, value, field)
         plan.body = [c for c in plan.body if not elsewhere(c, question, primary, naming)]  # not ASTIS's, asked of ASSIST
+        if not settled and len(parts(own)) == 1:  # a point only the short answer speaks to: it is the answer
+            plan.body = pinpointed(without_titles(own, titles), plan.lead, plan.body, answering, field)
     if plan.unconfirmed and best < LEAD_SHARE * plan.unconfirmed[0].score:
         # what is asked about is a claim only a seed or blog makes: the answer opens by saying it is unconfirmed
         plan.doubt_first, plan.lead, plan.body = True, [], plan.lead + plan.body

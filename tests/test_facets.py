@@ -173,3 +173,19 @@ def test_after_some_months_of_a_therapy_is_a_lower_limit():
     assert verdict(asked.format(3), [second]) == ("no", second)
     assert verdict(asked.format(8), [second]) == ("yes-by-limit", second)
     assert verdict("What happened 6 months after AHSCT?", [second]) is None  # not asked: in or out?
+
+
+def test_a_point_only_the_short_answer_speaks_to_is_the_whole_answer():
+    """'What median ACR-CRISS score ...': the one statement that names ACR-CRISS answers it; the series' design and
+    its other results are beside the point. A question whose words many statements share keeps its further ones."""
+    from assistant.facets import pinpointed
+
+    lead = cand("In the series, the median ACR-CRISS was 100% at month 6.")
+    design = cand("The series treated 6 patients with refractory diffuse SSc with CD19 CAR T cells.")
+    mrss = cand("In the series, the median skin score fell by 31% within 100 days.")
+    criss = cand("In the series, ACR-CRISS responses were seen in every patient by month 12.")
+    others = [cand(f"In study {n}, the median skin score was lower after cell therapy.") for n in range(6)]
+    pool = [lead, design, mrss, criss, *others]
+    asked = "What median ACR-CRISS score was reached at month 6?"
+    assert pinpointed(asked, [lead], [design, mrss, criss], pool) == [criss]
+    assert pinpointed("What happened to the skin score?", [mrss], [design, lead], pool) == [design, lead]
