@@ -43,7 +43,7 @@ _VALUES = (
     (re.compile(r"\b(hazard|risk|odds) ratios?\b|\bHR\b|\brelative risk\b", re.I),
      re.compile(r"\b(hazard|risk|odds) ratio\b|\b(HR|RR|OR)\b")),
 )
-_HOW_MANY = re.compile(r"\bhow many(?: [a-z][\w-]*){1,4}", re.I)
+_HOW_MANY = re.compile(r"\bhow many(?: of (?:the|these|those|its|their)(?: \d[\d,]*)?)?(?: [a-z][\w-]*){1,4}", re.I)
 _PEOPLE = frozenset("people patients persons participants".split())
 _OUTCOME = re.compile(r"\b(alive|surviv\w*|died|die|dead|death|improv\w*|relaps\w*|respon\w*|better|worse|progress\w*|"
                       r"stopp?\w*|needed|free)\b", re.I)
@@ -81,6 +81,8 @@ _QUESTION = re.compile(r"\s*(what|how|which|who|whom|when|where|why|was|were|is|
                        r"had|will|would|should)\b", re.I)
 _SITUATION = re.compile(r"\s*(i'?ve|ive|i have|i had|i'?m|im|i am|i was|my|our|she|he|we|they)\b(?!\s+(can|could|will|"
                         r"would|should|do|does|did)\b)", re.I)
+_ASKS = re.compile(r"\b(what|how|which|who|whom|when|where|why)\b", re.I)
+_SETTING = re.compile(r"\s*(in|according to|under|for|among|across|within|during|after|from|on|with)\b", re.I)
 _VERB = re.compile(r"\s(?:were|was|did|does|do|is|are|has|have|had)\s.*$", re.I)
 
 
@@ -91,6 +93,9 @@ def parts(question: str) -> list[str]:
     out, glue = [], []
     for i, piece in enumerate(pieces):
         (glue if i % 2 else out).append(piece)
+    if len(out) > 1 and _SETTING.match(out[0]) and not _ASKS.search(out[0]) and glue[0].startswith(","):
+        # a setting, not a part: 'In the Müller series, what happened ...?'
+        out[:2], glue[:1] = [out[0] + glue[0] + out[1]], []
     if len(out) > 1 and re.fullmatch(r"\s+and\s+", glue[-1], re.I) and not _QUESTION.match(out[-1]):
         out[-1] = _VERB.sub("", out[-1])
     # what the asker says of themselves ('ive had scleroderma for 7 years, is it too late?') is the question's

@@ -189,3 +189,13 @@ def test_a_point_only_the_short_answer_speaks_to_is_the_whole_answer():
     asked = "What median ACR-CRISS score was reached at month 6?"
     assert pinpointed(asked, [lead], [design, mrss, criss], pool) == [criss]
     assert pinpointed("What happened to the skin score?", [mrss], [design, lead], pool) == [design, lead]
+
+
+def test_a_setting_before_the_question_is_not_a_part_and_a_count_of_some_of_them_counts_them():
+    assert parts("In the Müller series, what happened to disease activity, and what was the median follow-up?") == [
+        "In the Müller series, what happened to disease activity", "what was the median follow-up?"]
+    assert parts("In the meta-analysis, from what time point did survival differ, and how many studies were there?") \
+        == ["In the meta-analysis, from what time point did survival differ", "how many studies were there?"]
+    observational = expected_value("how many of the 22 studies were observational?")
+    assert observational.search("22 studies: 3 randomised controlled trials and 19 observational studies")
+    assert not observational.search("survival advantage from 2 years after treatment")
