@@ -68,6 +68,12 @@ def gives(cand: Candidate, value: re.Pattern | None) -> bool:
     return value is not None and bool(value.search(cand.text))
 
 
+def gives_kind(cand: Candidate, value: re.Pattern | None) -> bool:
+    """Does the statement give a value of the particular kind asked for (a count of recommendations, a dose), not
+    just any figure ('how much longer')?"""
+    return value is not _ANY_FIGURE and gives(cand, value)
+
+
 # ', and what ...', ' and how many ...', a list ('TLC and SF-36'); never inside a name ('Bone Marrow and ...')
 _PARTS = re.compile(r",?\s+and\s+|,\s+(?=(?:what|how|which|was|were|is|are|did|does|do|when|who)\b)|\?\s+(?=\w)",
                     re.I)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
-from .facets import cover_parts, expected_value, gives, has_no_one_point, on_point, parts, pinpointed
+from .facets import cover_parts, expected_value, gives, gives_kind, has_no_one_point, on_point, parts, pinpointed
 from .lexicon import first_at
 from .naming import about, elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
@@ -155,7 +155,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         lead = _bottom_line(answering, best, wants=plan.wants)
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
-    plan.lead, plan.body = _lead_first(chosen, plan.wants)
+    plan.lead, plan.body = _lead_first(chosen, plan.wants, value)
     plan.lead, plan.body = named_first(plan.lead, plan.body, focused, plan.wants, value)
     if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
@@ -203,14 +203,14 @@ def _part_wants(part: str) -> set[str]:
     return wants | {kin for w in wants for kin in KIN.get(w, ())}
 
 
-def _lead_first(chosen: list[Candidate], wants: set[str]) -> tuple[list[Candidate], list[Candidate]]:
+def _lead_first(chosen: list[Candidate], wants: set[str], value=None) -> tuple[list[Candidate], list[Candidate]]:
     """The first sentence answers: the best statement, of a type the question asks for when one is nearly as
-    relevant; a study's design only when the design is asked about; a source's own before a seed's or blog's
-    unless the seed's is clearly the more relevant."""
+    relevant; a study's design only when the design (or the count it gives: 'how many recommendations') is asked
+    about; a source's own before a seed's or blog's unless the seed's is clearly the more relevant."""
     if not chosen:
         return [], []
     # a design leads when asked about, or when nothing else comes near it
-    others = [c for c in chosen if c.type != "design" or "design" in wants]
+    others = [c for c in chosen if c.type != "design" or "design" in wants or gives_kind(c, value)]
     near = max((c.score for c in others), default=0.0) >= LEAD_SHARE * max(c.score for c in chosen)
     voices = others if others and (near or any(c.type in wants for c in others)) else chosen
     top = max(c.score for c in voices)
