@@ -200,7 +200,7 @@ class ExtractiveEngine:
             candidates = on_topic(candidates, next(i for i in every if i.name == about[0][0]), every)
         field = {t for t in stems(state.standalone) if self.store.loaded.document_frequency(t) > FIELD * self.store.loaded.size}
         state.plan = make_plan(state.standalone, candidates, state.focus, state.items, state.said, field,
-                               frozenset(self.store.loaded.named_by))
+                               frozenset(self.store.loaded.named_by), self.settings.subject)
         state.chosen = state.plan.chosen
         if state.mode == "patient":  # the same statements, in plain words (comparison items too)
             plain = self._score(state.standalone, state.qvec, plain_passages(state.hits, self.store), {})

@@ -107,11 +107,13 @@ def without_titles(question: str, titles: set[str]) -> str:
 
 def make_plan(question: str, candidates: list[Candidate], focused: dict[str, float] | None = None,
               items: list[Item] = (), said: frozenset[str] | set[str] = frozenset(),
-              field: frozenset[str] | set[str] = frozenset(), naming: frozenset[str] = frozenset()) -> Plan:
+              field: frozenset[str] | set[str] = frozenset(), naming: frozenset[str] = frozenset(),
+              topic: str = "") -> Plan:
     """Choose the statements of the answer and their order. `items`: what a comparison compares (trials by the
     sources they name, interventions by the words that name them); `said`: statements the previous answer of the
     conversation gave (not repeated as supporting sentences); `field`: the question's words that most passages use;
-    `naming`: the words that name sources ('asti', 'scot', 'muller')."""
+    `naming`: the words that name sources ('asti', 'scot', 'muller'); `topic`: the names of the corpus's subject
+    (a limit set for it is the one a verdict holds a figure against)."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
     asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
@@ -177,7 +179,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     plan.body = once(plan.lead, plan.body)
     named = {sid for sid, weight in (focused or {}).items() if weight == 1.0} or {ref.split("#", 1)[0] for ref in said}
     near = sorted((c for c in answering if c.score >= PART_SHARE * best), key=lambda c: -c.score)
-    settled = verdict(own, plan.lead + plan.body + near, named)  # 'a mPAP of 28 mmHg excluded?': yes, by its limit
+    settled = verdict(own, plan.lead + plan.body + near, named, topic)  # 'a mPAP of 28 mmHg excluded?': yes, by its limit
     # (a follow-up that names no source asks about the sources the last answer quoted)
     if settled:  # the limit that settles it leads; what led before follows
         plan.verdict, limit = settled

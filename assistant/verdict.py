@@ -83,10 +83,17 @@ def _figures(question: str) -> list[tuple[float, str]]:
 ADULT = 16  # a limit in years from this number up is an age ('18-65 years', 'upper limit of 60 years'), below a duration
 
 
-def _meets(value: float, unit: str, statement: str) -> list[bool]:
+def _meets(value: float, unit: str, statement: str, subject: str = "") -> list[bool]:
     """For each condition the statement sets in the figure's unit ('above 25 mmHg', 'aged 18-65', 'younger than
     60', '2 years or less'), does the figure meet it? An age is held only against ages, a duration only against
-    durations."""
+    durations. A limit set for the corpus's subject ('18-65 in general, with an upper limit of 60 for SSc') is the
+    one that applies, when there is one."""
+    if subject:
+        own = [m for m in _LIMIT.finditer(statement) if _FOR.match(statement, m.end()) and
+               any(re.match(rf"\s*{re.escape(name.strip())}\b", statement[_FOR.match(statement, m.end()).end():], re.I)
+                   for name in subject.split(",") if name.strip())]
+        if own:
+            statement = " ".join(statement[m.start():m.end()] for m in own)
     out = []
     if unit == "age":
         for m in _RANGE.finditer(statement):
@@ -105,7 +112,10 @@ def _meets(value: float, unit: str, statement: str) -> list[bool]:
     return out
 
 
-def _paired(figures: list[tuple[float, str]], statement: str) -> list[tuple[float, str, list[bool]]]:
+_FOR = re.compile(r"\s*(?:years?\s*)?(?:of age\s*)?for\s+")
+
+
+def _paired(figures: list[tuple[float, str]], statement: str, subject: str = "") -> list[tuple[float, str, list[bool]]]:
     """Each figure with what it meets of the statement's limits in its unit. Two figures in one unit ('38 mmHg at
     rest and 43 after fluid challenge') go with two limits in that unit in the order given ('above 40 at rest or
     above 45 after fluid challenge'); any other count of them is no pairing, and settles nothing."""
@@ -113,9 +123,9 @@ def _paired(figures: list[tuple[float, str]], statement: str) -> list[tuple[floa
     for unit in dict.fromkeys(u for _, u in figures):
         values = [v for v, u in figures if u == unit]
         if len(values) == 1:
-            out.append((values[0], unit, _meets(values[0], unit, statement)))
+            out.append((values[0], unit, _meets(values[0], unit, statement, subject)))
             continue
-        results = [_meets(v, unit, statement) for v in values]
+        results = [_meets(v, unit, statement, subject) for v in values]
         if all(len(r) == len(values) for r in results):
             out += [(v, unit, [r[i]]) for i, (v, r) in enumerate(zip(values, results))]
     return out
@@ -136,7 +146,8 @@ def _compare(value: float, words: str, limit: float) -> bool:
     return False
 
 
-def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset()) -> tuple[str, Candidate] | None:
+def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(),
+            subject: str = "") -> tuple[str, Candidate] | None:
     """The answer a limit gives, and the statement that sets it, or None: 'yes' / 'no' when a statement's exclusion
     (or inclusion range) puts the question's figure out; else 'yes-by-limit' / 'no-by-limit' when one puts it
     within its limit (that limit is met; others may still apply). Only when the question asks whether someone is
@@ -155,7 +166,7 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
         excludes = bool(_EXCLUDES.search(cand.text))
         if not excludes and not _ADMITS.search(cand.text):
             continue
-        for value, unit, meets in _paired(figures, cand.text):
+        for value, unit, meets in _paired(figures, cand.text, subject):
             if not meets or (not excludes and len(set(meets)) > 1):
                 continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
             if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out

@@ -117,6 +117,9 @@ def test_a_limit_is_held_only_against_a_figure_of_its_kind():
     assert verdict("im 58, am i too old to get a transplant?", [ebmt]) == ("no-by-limit", ebmt)
     assert verdict("im 62, am i too old to get a transplant?", [ebmt]) is None  # 18-65 and 60 disagree at 62
     assert verdict("im 67, am i too old to get a transplant?", [ebmt]) == ("yes", ebmt)  # both limits put 67 out
+    subject = "systemic sclerosis, scleroderma, SSc"  # the limit set for the corpus's subject is the one that applies
+    assert verdict("im 62, am i too old to get a transplant?", [ebmt], subject=subject) == ("yes", ebmt)
+    assert verdict("im 58, am i too old to get a transplant?", [ebmt], subject=subject) == ("no-by-limit", ebmt)
 
 
 def test_two_figures_go_with_two_limits_in_order():
