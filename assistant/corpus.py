@@ -15,7 +15,7 @@ from .statements import Block, StatementError, parse
 from .injection import has_instructions
 
 REQUIRED = ("id", "title", "kind", "verified")
-OPTIONAL = ("authors", "year", "venue", "doi", "pmid", "url", "trial", "evidence", "caveats")
+OPTIONAL = ("authors", "year", "venue", "doi", "pmid", "url", "trial", "evidence", "caveats", "aka")
 MIN_WORDS, MAX_WORDS = 60, 250
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
 class CorpusError(ValueError):

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property, partial
 from pathlib import Path
 from urllib.parse import urlparse
@@ -30,6 +30,8 @@ from .errors import IndexUnavailable, WriteError  # noqa: F401 (raised here; cal
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
 from .schema import Passage, Source
+
+SOURCE_FIELDS = frozenset(f.name for f in fields(Source))
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -331,7 +333,8 @@ class Store:
             for sid, meta in committed.items():
                 raw = json.loads(docs[sid])
                 raw["flags"] = tuple(raw.get("flags", ()))
-                sources[sid], shas[sid] = Source(**raw), meta["sha"]
+                known = {k: v for k, v in raw.items() if k in SOURCE_FIELDS}  # a field a later version added: left out
+                sources[sid], shas[sid] = Source(**known), meta["sha"]
             return open_loaded(self.lexical_dir, self.passages._collection, sources, shas, optimize=optimize)
         except IndexUnavailable:
             raise

@@ -32,6 +32,11 @@ def store_id(passage_id: str, sha: str) -> str:
     return f"{passage_id}@{sha[:16]}"
 
 
+# words of an id or title that say what kind of document it is, not which one ('dutch-cohort', 'ash-abstract')
+_KINDS_OF_STUDY = frozenset("cohort cohorts trial trials study studies series case cases review reviews abstract chapter "
+                            "update protocol report registry pilot analysis meta".split())
+
+
 @dataclass
 class Loaded:
     sources: dict[str, Source]
@@ -79,7 +84,8 @@ class Loaded:
             return self._passages(pids)
 
     def _passages(self, pids: list[str]) -> dict[str, Passage]:
-        missing = [pid for pid in pids if pid not in self._cache]
+        missing = list(dict.fromkeys(pid for pid in pids if pid not in self._cache))  # a replaced version's rows
+        # keep its passage ids: asked for once
         wanted = [store_id(pid, self.shas[sid]) for pid in missing
                   if (sid := pid.split("#", 1)[0]) in self.shas]
         if wanted:
@@ -164,7 +170,8 @@ class Loaded:
     @cached_property
     def source_names(self) -> dict[str, set[str]]:
         """Stems that name one source (or two, e.g. a trial and its follow-up): from its id, title acronyms,
-        first author and venue, minus words common in the corpus. A question that uses one is about it."""
+        first author, venue and other names (`aka`: 'China'), minus words common in the corpus. A question that uses
+        one is about it."""
         raw: dict[str, set[str]] = {}
         for sid, source in self.sources.items():
             if source.kind == "synthesis":  # our own notes: no question names them
@@ -175,7 +182,9 @@ class Loaded:
                 words.append(source.authors.split()[0].lower())
             if source.venue:
                 words += [w.lower() for w in re.findall(r"\b[A-Z]{3,}\b", source.venue)]
-            tokens = {t for w in words for t in split_words(w) if len(t) >= 3 and t not in everyday_words()}
+            tokens = {t for w in words for t in split_words(w) if len(t) >= 3 and t not in everyday_words()
+                      and t not in _KINDS_OF_STUDY}
+            tokens |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]+", source.aka or "")}  # names, even 'China', 'UK'
             raw[sid] = {stem(t) for t in tokens} | {stem(a) for a in acronyms}
         spread: dict[str, int] = {}
         for names in raw.values():
@@ -220,10 +229,10 @@ class Loaded:
         keep = []
         for start in range(0, len(rows), page):
             chunk = rows[start:start + page]
-            pids = [self.ids[r] for r in chunk]
+            pids = list(dict.fromkeys(p for r in chunk if (p := self.ids[r]).split("#", 1)[0] in self.shas))
             got = self.collection.get(ids=[store_id(p, self.shas[p.split("#", 1)[0]]) for p in pids],
                                       include=["documents", "metadatas"])
             said = {m["passage_id"] for text, m in zip(got["documents"], got["metadatas"])
                     if phrase.search(f"{self.sources[m['source_id']].title} {text}")}
-            keep += [r for r, p in zip(chunk, pids) if p in said]
+            keep += [r for r in chunk if self.ids[r] in said]
         return np.asarray(keep, dtype=np.int64)

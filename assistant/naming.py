@@ -38,19 +38,26 @@ def named_elsewhere(candidates: list[Candidate], question: str, focused: dict[st
             for c in candidates]
 
 
+NAMED_LEAD = 0.9  # a statement of the source a question names leads when this relevant (of the lead from elsewhere)
+
+
 def named_first(lead: list[Candidate], body: list[Candidate], focused: dict[str, float] | None, wants: set[str],
-                 value=None) -> tuple[list[Candidate], list[Candidate]]:
-    """A question that names a source ('how many infusions in CARE-SSc?') is answered first by that source: its
-    best statement (not a seed's) leads when at least as relevant as a lead from elsewhere (not a synthesis built on
-    it), and of the kind asked for or giving the value asked for when the lead is."""
+                value=None, pool: list[Candidate] = ()) -> tuple[list[Candidate], list[Candidate]]:
+    """A question that names a source ('how many infusions in CARE-SSc?', 'the cord-cell study in China') is
+    answered first by that source: its best statement (not a seed's; from the answer's statements or `pool`) leads
+    when nearly as relevant as a lead from elsewhere (not a synthesis built on it), and of the kind asked for or
+    giving the value asked for when the lead is."""
     named = {sid for sid, weight in (focused or {}).items() if weight == 1.0}
     if not named or not lead or about(lead[0], named):
         return lead, body
     fits = lambda c: lead[0].type not in wants or c.type in wants or gives(c, value)  # noqa: E731
-    own = max((c for c in body if c.source.id in named and c.source.kind != "education" and fits(c)),
-              key=lambda c: c.score, default=None)
-    if own is None or own.score < lead[0].score:
-        return lead, body
+    mine = lambda c: c.source.id in named and c.source.kind != "education"  # noqa: E731
+    own = max((c for c in body if mine(c) and fits(c)), key=lambda c: c.score, default=None)
+    if own is None or own.score < lead[0].score:  # else one the answer left out, of the kind asked for
+        own = max((c for c in pool if mine(c) and (c.type in wants if wants else fits(c))), key=lambda c: c.score,
+                  default=None)
+        if own is None or own.score < NAMED_LEAD * lead[0].score:
+            return lead, body
     return [own], lead + [c for c in body if c is not own]
 
 

@@ -158,7 +158,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         rest = [c for c in chosen if c.source.kind != "synthesis"]
         chosen = ([lead] if lead else []) + _slots(rest, answering, best)[:LIMIT["broad"] - 1]
     plan.lead, plan.body = _lead_first(chosen, plan.wants, value if len(parts(own)) == 1 else None)
-    plan.lead, plan.body = named_first(plan.lead, plan.body, focused, plan.wants, value)
+    plan.lead, plan.body = named_first(plan.lead, plan.body, focused, plan.wants, value, answering)
     if plan.kind != "broad":  # a synthesis is a bottom line: it leads or it is left out
         plan.body = [c for c in plan.body if c.source.kind != "synthesis"]
     if plan.wants and plan.lead[0].type in plan.wants:

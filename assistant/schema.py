@@ -42,6 +42,7 @@ class Source:
     evidence: str | None = None
     verified: bool = False
     caveats: str | None = None
+    aka: str | None = None  # other names people use for it, comma-separated ('China, Chinese' for a Nanjing cohort)
     flags: tuple[str, ...] = ()  # e.g. "instructions" when the text tries to instruct a model
     full_citation: str | None = None  # given as it is (a user's document), instead of composing one
 

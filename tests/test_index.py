@@ -201,3 +201,25 @@ def test_sentence_vectors_are_stored_at_ingest_and_an_answer_embeds_none(own_set
         assert sentences == p.sentences
         fresh = np.asarray(store.embeddings.embed_documents(sentences))
         assert np.allclose(np.stack([v for _, v in got[p.id]]), fresh, atol=2e-3)
+
+
+def test_after_a_note_changes_every_answer_still_works_and_its_other_names_name_it(own_settings, store, monkeypatch):
+    """An edited note leaves its old rows in the lexical index (dead rows with the same passage ids): reading the
+    passages asks Chroma for each id once (it refuses duplicates), so the next answer works. A note's `aka` names
+    it ('Atlantis'); a word that says what kind of document it is ('cohort', 'trial') names none."""
+    from assistant.answer import ExtractiveEngine
+
+    monkeypatch.setattr(lexical, "DEAD_SHARE", 1.0)  # a delta segment, as in a large index (no merge yet)
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    assert len(index.loaded.postings.segments) == 1  # the lexical base, saved
+    path = own_settings.corpus_dir / "mesenchymal-c.md"
+    path.write_text(path.read_text().replace("verified: true", 'verified: true\naka: "Atlantis"', 1))
+    assert index.sync(load_corpus(own_settings.corpus_dir)).updated == ["mesenchymal-c"]
+    loaded = index.loaded
+    assert len(loaded.ids) > len(set(loaded.ids))  # the old version's rows are still there
+    assert loaded.named_by.get("atlanti") == {"mesenchymal-c"}
+    assert "trial" not in loaded.named_by and "cohort" not in loaded.named_by
+    engine = ExtractiveEngine(index, own_settings)
+    answer = engine.answer("Did skin improve with mesenchymal stromal cells in the Atlantis study?")
+    assert not answer.refused and any(ref.source_id == "mesenchymal-c" for ref in answer.references)
