@@ -75,8 +75,8 @@ def gives_kind(cand: Candidate, value: re.Pattern | None) -> bool:
 
 
 # ', and what ...', ' and how many ...', a list ('TLC and SF-36'); never inside a name ('Bone Marrow and ...')
-_PARTS = re.compile(r",?\s+and\s+|,\s+(?=(?:what|how|which|was|were|is|are|did|does|do|when|who)\b)|\?\s+(?=\w)",
-                    re.I)
+_PARTS = re.compile(r",?\s+and\s+|,\s+(?=(?:what|how|which|was|were|is|are|did|does|do|when|who)\b)|\?\s+(?=\w)|"
+                    r"\s+compare\s+(?:with|to)\s+", re.I)  # 'how does A compare with B': two sides, each a part
 _ASKING = frozenset(stems("what which how many much did does do was were is are when who whom whose long use"))
 RARE = 1 / 3  # a word of a part that at most this share of the candidates use tells that part from the others
 MAX_LEAD = 3
@@ -190,6 +190,21 @@ def pinpointed(question: str, lead: list[Candidate], body: list[Candidate], cand
     return [c for c in body if texts[id(c)] & point]
 
 
+def on_sides(question: str, lead: list[Candidate], body: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
+    """The rest of a comparison of two things one source reports ('How does its all-cause mortality risk ratio
+    compare with its treatment-related one?'): when the short answer speaks to each side in that side's own words,
+    a further statement must use one of those words too (not the source's other results)."""
+    if not lead or not body:
+        return body
+    texts = {id(c): _terms(c) for c in pool + lead + body}
+    telling = telling_terms(question, list(texts.values()), _subject(lead[0], pool, texts))
+    said = set().union(*(texts[id(c)] for c in lead))
+    if len(telling) < 2 or not all(terms & said for terms in telling):
+        return body
+    words = set().union(*telling)
+    return [c for c in body if texts[id(c)] & words]
+
+
 def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], floor: float,
                 wants=lambda part: set()) -> list[Candidate]:
     """The short answer for a question of several parts: the lead, and for each part it does not speak to (not the
@@ -201,9 +216,12 @@ def cover_parts(question: str, lead: list[Candidate], pool: list[Candidate], flo
     texts = {id(c): _terms(c) for c in pool + lead}
     telling = telling_terms(question, list(texts.values()), _subject(lead[0], pool, texts))
     chosen: list[tuple[int, Candidate]] = []
+    values = [expected_value(part) for part in parts(question)]
     for i, (part, terms) in enumerate(zip(parts(question), telling)):
-        value, kinds = expected_value(part), wants(part)
-        if value is _ANY_FIGURE and terms:  # 'how much did HAQ-DI change': a figure, on HAQ
+        value, kinds = values[i], wants(part)
+        same = sum(v is not None and value is not None and v.pattern == value.pattern for v in values) > 1
+        if (value is _ANY_FIGURE or same) and terms:  # 'how much did HAQ-DI change': a figure, on HAQ; two risk
+            # ratios ('all-cause' against 'treatment-related'): each on its own words
             speaks = lambda c: gives(c, value) and bool(terms & texts[id(c)])  # noqa: E731
         elif value is not None:
             speaks = lambda c: gives(c, value)  # noqa: E731

@@ -19,7 +19,8 @@ import numpy as np
 
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
-from .facets import cover_parts, expected_value, gives, gives_kind, has_no_one_point, on_point, parts, pinpointed
+from .facets import (cover_parts, expected_value, gives, gives_kind, has_no_one_point, on_point, on_sides, parts,
+                     pinpointed)
 from .lexicon import first_at
 from .naming import about, elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
@@ -176,6 +177,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
                 and not any(repeats(c, lead) for lead in plan.lead)]  # what was said may answer a part again
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
+        if plan.kind == "comparison":  # two sides, both answered up front: the rest stays on them
+            plan.body = on_sides(own, plan.lead, plan.body, pool)
     plan.body = once(plan.lead, plan.body)
     named = {sid for sid, weight in (focused or {}).items() if weight == 1.0} or {ref.split("#", 1)[0] for ref in said}
     near = sorted((c for c in answering if c.score >= PART_SHARE * best), key=lambda c: -c.score)

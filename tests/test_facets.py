@@ -202,3 +202,23 @@ def test_a_setting_before_the_question_is_not_a_part_and_a_count_of_some_of_them
     observational = expected_value("how many of the 22 studies were observational?")
     assert observational.search("22 studies: 3 randomised controlled trials and 19 observational studies")
     assert not observational.search("survival advantage from 2 years after treatment")
+
+
+def test_two_sides_of_one_kind_of_value_are_each_answered_on_their_own_words():
+    """'How does its all-cause mortality risk ratio compare with its treatment-related mortality risk ratio?': both
+    sides ask for a risk ratio, so the all-cause one does not answer the treatment-related side; the rest of the
+    answer stays on the two sides."""
+    from assistant.facets import on_sides
+
+    allcause = cand("In the review, all-cause mortality was lower with HSCT (risk ratio 0.50).", 0.9)
+    trm = cand("In the review, treatment-related mortality was higher with HSCT (risk ratio 9.00).", 0.8)
+    fvc = cand("In the review, FVC was higher with HSCT (mean difference 9.58).", 0.7)
+    skin = cand("In the review, the skin score was lower with HSCT (mean difference 10.6).", 0.7)
+    deaths = cand("In the review, treatment-related deaths were counted in every trial.", 0.6)
+    pool = [allcause, trm, fvc, skin, deaths, cand("The review pooled 4 studies of HSCT.", 0.5)]
+    asked = "How does the all-cause mortality risk ratio in the review compare with its treatment-related mortality risk ratio?"
+    assert parts(asked) == ["How does the all-cause mortality risk ratio in the review",
+                            "its treatment-related mortality risk ratio?"]
+    lead = cover_parts(asked, [allcause], pool, 0.5)
+    assert lead == [allcause, trm]
+    assert on_sides(asked, lead, [fvc, skin, deaths], pool) == [deaths]
