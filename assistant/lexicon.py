@@ -70,7 +70,7 @@ class Lexicon:
 
     def conditions_in(self, text: str) -> list[str]:
         """The conditions of the curated list a text names, by their name or another of their names."""
-        flat = re.sub(r"[^\w\s-]", " ", text)
+        flat = re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text))  # 'allogeneic (donor) HSCT': one space
         return [name for name, others in self.conditions.items()
                 if any(_pattern(t).search(flat) for t in [name, *others])]
 

@@ -115,8 +115,23 @@ def test_a_practical_matter_the_sources_do_not_speak_to_is_declined_naming_it(en
                            ("Which vaccinations are needed after autologous HSCT?", "vaccinations")):
         answer = engine.answer(question, mode="patient")
         assert answer.refused and name in answer.message, question
+    for question, name in (("Will I lose my hair from the transplant chemo?", "hair loss"),
+                           ("Where in Australia can I get the stem cell transplant?", "place"),
+                           ("Does HSCT improve gastrointestinal involvement in scleroderma?", "gut")):
+        answer = engine.answer(question)
+        assert answer.refused and name in answer.message, question
     assert engine.scope.practical_missing("How long is the hospital stay?", ["Patients stayed in hospital for 3 weeks."]) is None
     assert engine.scope.practical_missing("What drives skin fibrosis in SSc?", []) is None
+
+
+def test_another_kind_of_transplant_is_declined_naming_it(engine):
+    """A donor (allogeneic) transplant or a lung transplant is not the sources' own-cell transplant, however the
+    question is punctuated; donor cells the sources do name (donor MSCs) are still answered."""
+    for question, name in (("Is allogeneic (donor) haematopoietic stem cell transplantation used for scleroderma?",
+                            "allogeneic"), ("Can I get a stem cell transplant from my sister instead of my own cells?",
+                                            "allogeneic"), ("Is lung transplantation an option in SSc?", "lung transplant")):
+        answer = engine.answer(question)
+        assert answer.refused and name in answer.message, question
 
 
 def test_a_request_to_write_something_is_declined(engine):
