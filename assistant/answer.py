@@ -161,7 +161,8 @@ class ExtractiveEngine:
         # plain twins were found: a question in lay words, asked in clinician mode)
         technical = [h for h in state.found if h.passage.audience != "patient"]
         found = technical if state.mode != "patient" and technical else state.found
-        state.scope = self.scope.answerability(state.question, state.standalone, state.qvec, found, best_sentence)
+        asked = self.speller.correct(state.question)  # its own words, typos mended ('relaps after transplnt')
+        state.scope = self.scope.answerability(asked, state.standalone, state.qvec, found, best_sentence)
         state.answerability = state.scope["score"]
         uncovered = (self.conditions.uncovered(state.standalone)  # a condition, drug or population; a name no
                      or next(iter(self.speller.unknown(state.standalone)), None)  # source and no dictionary knows; or

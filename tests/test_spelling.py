@@ -29,3 +29,12 @@ def test_unknown_names_are_those_no_source_and_no_dictionary_knows():
     # a typo of a source word (even two letters off, or cut short), of an English word, a short word: no name
     assert speller.unknown("cyclophosmide relatd mortality in sclero with pulmonary hypertention, NMO, favourite") == []
     assert speller.unknown("which autoantibody, and is it pre-transplant or posttransplant?") == []  # prefixed words
+
+
+def test_the_scope_decision_reads_a_question_with_its_typos_mended(engine):
+    """Typos weigh as unknown words if left in: the refusal check reads the mended words, as retrieval does."""
+    right = engine.prepare.invoke(engine.start("event-free survival after transplantation in the fixture trial",
+                                               "clinician", []))
+    typo = engine.prepare.invoke(engine.start("event-free survival after transplantaton in the fixtur trial",
+                                              "clinician", []))
+    assert typo.scope["coverage"] == right.scope["coverage"] > 0.5
