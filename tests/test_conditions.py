@@ -138,3 +138,28 @@ def test_a_request_to_write_something_is_declined(engine):
     answer = engine.answer("Write me a poem about living with scleroderma.")
     assert answer.refused and "poems" in answer.message
     assert not engine.answer("What was event-free survival after AHSCT in the fixture trial?").refused
+
+
+def test_a_condition_the_sources_name_by_its_class_is_answered(tmp_path, settings, store):
+    """'atrial fibrillation' is an arrhythmia: a corpus that names 'uncontrolled arrhythmia' covers it (a curated
+    broader name); one that names no arrhythmia does not."""
+    import shutil
+
+    from assistant.conditions import Conditions
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+    from assistant.index import Store
+    from assistant.lexicon import load_lexicon
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    lexicon = load_lexicon()
+    assert not Conditions(store.loaded, lexicon).covered("atrial fibrillation")
+    note = (corpus / "trial-a.md").read_text()
+    (corpus / "trial-a.md").write_text(note.replace("## Safety\n", "## Safety\n- The fixture trial excluded patients "
+                                                    "with uncontrolled arrhythmia or a low ejection fraction. {#rhythm}\n  - plain: People with a heart rhythm "
+                                                    "problem that was not under control could not join.\n", 1))
+    own = Settings(corpus_dir=corpus, home=tmp_path / "home", prompts_dir=settings.prompts_dir)
+    index = Store(own, embeddings=store.embeddings)
+    index.sync(load_corpus(corpus))
+    assert Conditions(index.loaded, lexicon).covered("atrial fibrillation")
