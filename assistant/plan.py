@@ -188,6 +188,8 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         plan.verdict, limit = settled
         plan.body = [c for c in plan.lead[:1] + plan.body if c is not limit]
         plan.lead = [limit] + [c for c in plan.lead[1:] if c is not limit]
+        if limit.source.kind == "guideline":  # a guideline's rule settles it: a trial's entry criteria are no rule
+            plan.body = [c for c in plan.body if c.type != "eligibility" or c.source.kind in ("guideline", "synthesis")]
     if plan.kind in ("narrow", "yesno") and not has_no_one_point(own):  # the rest stays on the question's point
         plan.body = on_point(without_titles(own, titles), plan.lead, plan.body, answering, value, field)
         plan.body = [c for c in plan.body if not elsewhere(c, question, primary, naming)]  # not ASTIS's, asked of ASSIST

@@ -299,3 +299,14 @@ def test_an_item_the_bottom_line_speaks_for_is_not_said_to_be_missing():
     alone = make_plan("How do the CAR-T doses of the Auth series and the Merkt report compare?",
                       [copy(both, statement=copy(both.statement, rests_on=["auth#dose"]))], items=[auth, merkt])
     assert [name for name, cands in alone.items] == ["Merkt"]  # not covered: said so
+
+
+def test_a_guideline_rule_that_settles_it_is_not_followed_by_trial_entry_criteria():
+    """'Is it too late after 8 years?': EBMT's rule settles it; a trial's entry criteria (UPSIDE's 2 years) are no
+    rule for a patient and are left out."""
+    rule = cand("ebmt", "eligibility", 0.8, kind="guideline",
+                text="EBMT best practice gives an optimal disease duration for the transplant of less than 5 years.")
+    trial = cand("upside", "eligibility", 0.78, text="The UPSIDE trial enrols people with disease of 2 years or less.")
+    plan = make_plan("I've had scleroderma for 8 years. Is it too late for the transplant?", [rule, trial])
+    assert plan.verdict == "yes-by-limit" and ids(plan.lead) == ["ebmt#eligibility"]
+    assert "upside#eligibility" not in ids(plan.body)
