@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
 from urllib.parse import urlparse
@@ -29,9 +29,7 @@ from .embeddings import ahead, pack, passage_vectors, unpack
 from .errors import IndexUnavailable, WriteError  # noqa: F401 (raised here; callers import them from here too)
 from .corpus import Note, load_corpus
 from .loaded import Loaded, store_id
-from .schema import Passage, Source
-
-SOURCE_FIELDS = frozenset(f.name for f in fields(Source))
+from .schema import SOURCE_FIELDS, Passage, Source
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -332,9 +330,8 @@ class Store:
             sources, shas = {}, {}
             for sid, meta in committed.items():
                 raw = json.loads(docs[sid])
-                raw["flags"] = tuple(raw.get("flags", ()))
-                known = {k: v for k, v in raw.items() if k in SOURCE_FIELDS}  # a field a later version added: left out
-                sources[sid], shas[sid] = Source(**known), meta["sha"]
+                raw["flags"] = tuple(raw.get("flags", ()))  # a field a later version added is left out
+                sources[sid], shas[sid] = Source(**{k: v for k, v in raw.items() if k in SOURCE_FIELDS}), meta["sha"]
             return open_loaded(self.lexical_dir, self.passages._collection, sources, shas, optimize=optimize)
         except IndexUnavailable:
             raise

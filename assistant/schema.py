@@ -8,7 +8,7 @@ Answer contract.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ class Source:
         if self.url:
             text += f". {self.url}"
         return text + "."
+
+
+SOURCE_FIELDS = frozenset(f.name for f in fields(Source))  # what a stored source may carry
 
 
 @dataclass(frozen=True)

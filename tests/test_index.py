@@ -223,3 +223,17 @@ def test_after_a_note_changes_every_answer_still_works_and_its_other_names_name_
     engine = ExtractiveEngine(index, own_settings)
     answer = engine.answer("Did skin improve with mesenchymal stromal cells in the Atlantis study?")
     assert not answer.refused and any(ref.source_id == "mesenchymal-c" for ref in answer.references)
+
+
+def test_an_index_whose_sources_carry_a_field_this_version_lacks_still_opens(own_settings, store):
+    """A later version may store a new source field: this one leaves it out instead of failing to open."""
+    import json
+
+    index = Store(own_settings, embeddings=store.embeddings)
+    index.sync(load_corpus(own_settings.corpus_dir))
+    got = index.registry.get(ids=["trial-a"], include=["documents", "metadatas"])
+    raw = json.loads(got["documents"][0])
+    index.registry.upsert(ids=["trial-a"], embeddings=[[1.0]], metadatas=got["metadatas"],
+                          documents=[json.dumps(raw | {"added_later": "x"})])
+    reopened = Store(own_settings, embeddings=store.embeddings).loaded
+    assert reopened.sources["trial-a"].title == raw["title"]
