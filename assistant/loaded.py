@@ -84,8 +84,8 @@ class Loaded:
             return self._passages(pids)
 
     def _passages(self, pids: list[str]) -> dict[str, Passage]:
-        missing = list(dict.fromkeys(pid for pid in pids if pid not in self._cache))  # a replaced version's rows
-        # keep its passage ids: asked for once
+        # each id once: the dead rows of a replaced version repeat its passage ids, and Chroma refuses duplicates
+        missing = list(dict.fromkeys(pid for pid in pids if pid not in self._cache))
         wanted = [store_id(pid, self.shas[sid]) for pid in missing
                   if (sid := pid.split("#", 1)[0]) in self.shas]
         if wanted:

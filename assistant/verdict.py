@@ -9,6 +9,7 @@ meets that criterion, which does not make the person eligible, so no verdict is 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .conditions import ages_in
 from .repeats import names_in
@@ -89,11 +90,8 @@ def _meets(value: float, unit: str, statement: str, subject: str = "") -> list[b
     durations. A limit set for the corpus's subject ('18-65 in general, with an upper limit of 60 for SSc') is the
     one that applies, when there is one."""
     if subject:
-        own = [m for m in _LIMIT.finditer(statement) if _FOR.match(statement, m.end()) and
-               any(re.match(rf"\s*{re.escape(name.strip())}\b", statement[_FOR.match(statement, m.end()).end():], re.I)
-                   for name in subject.split(",") if name.strip())]
-        if own:
-            statement = " ".join(statement[m.start():m.end()] for m in own)
+        own = [m.group() for m in _LIMIT.finditer(statement) if _for_subject(subject).match(statement, m.end())]
+        statement = " ".join(own) or statement
     out = []
     if unit == "age":
         for m in _RANGE.finditer(statement):
@@ -112,7 +110,11 @@ def _meets(value: float, unit: str, statement: str, subject: str = "") -> list[b
     return out
 
 
-_FOR = re.compile(r"\s*(?:years?\s*)?(?:of age\s*)?for\s+")
+@lru_cache(maxsize=8)
+def _for_subject(subject: str) -> re.Pattern:
+    """What follows a limit set for the subject: ' years for systemic sclerosis', ' for SSc'."""
+    names = "|".join(re.escape(n.strip()) for n in subject.split(",") if n.strip())
+    return re.compile(rf"\s*(?:years?\s*)?(?:of age\s*)?for\s+(?:{names})\b", re.I)
 
 
 def _paired(figures: list[tuple[float, str]], statement: str, subject: str = "") -> list[tuple[float, str, list[bool]]]:
