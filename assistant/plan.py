@@ -93,6 +93,7 @@ _SIGNS = re.compile(r"\b(cardiac|clinical|imaging|physical|laboratory|lung|heart
 
 def wanted_types(question: str) -> set[str]:
     question = _SIGNS.sub(" signs", question)
+    question = re.sub(r"\brisks? of bias\b", "bias", question, flags=re.I)  # a study's quality, not a harm
     wants = {kind for kind, pattern in _WANTS.items() if pattern.search(question)}
     if _MECHANISM.search(question) and not _WANTS["finding"].search(re.sub(r"\bwork\w*", " ", _MECHANISM.sub(" ", question))):
         wants.discard("finding")  # 'how does it work' asks how, not whether

@@ -242,6 +242,7 @@ def test_an_idea_stated_without_its_name_is_searched_by_its_name(engine):
         assert engine.scope.share(question, set(stems("optimal disease duration for AHSCT"))) > \
             engine.scope.share(question, set(stems("AHSCT outcomes"))), question
     assert lexicon.cued("Patients in SCOT have been followed for 7 years.") == []
+    assert lexicon.cued("I've been on mycophenolate for 6 months and my skin is worse.") == ["second-line treatment"]
 
 
 def test_any_form_of_a_word_brings_in_its_synonyms(engine):

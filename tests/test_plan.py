@@ -216,6 +216,8 @@ def test_what_a_question_asks_for_ignores_side_effects_signs_and_the_named_sourc
     from assistant.plan import without_titles, wanted_types
 
     assert wanted_types("What about the side effects?") == {"safety"}
+    assert "safety" not in wanted_types("What about its risk of bias?")  # a study's quality, not a harm
+    assert "safety" in wanted_types("What about its risks?")
     assert "finding" not in wanted_types("Which cardiac findings are contraindications to AHSCT?")
     assert "eligibility" in wanted_types("Which cardiac findings are contraindications to AHSCT?")
     question = "What do the EBMT best practice recommendations list as contraindications?"
