@@ -64,6 +64,9 @@ def _words(texts) -> set[str]:
     return {w.lower() for text in texts for w in _WORD.findall(text)}
 
 
+MEMO = 50_000  # mended words kept
+
+
 class Speller:
     def __init__(self, texts: list[str], others: list[str] = ()):
         """`texts`: what typos are mended to; `others`: words known but never mended to (other diseases)."""
@@ -72,6 +75,7 @@ class Speller:
         self.sources = words
         self.vocabulary = sorted(w for w in words if len(w) >= MIN_LENGTH)
         self.known = words | _words(others) | STOPWORDS | _condition_words()
+        self._mended: dict[str, str] = {}  # a question's words are mended twice (its rewrite, its scope check)
 
     @classmethod
     def of(cls, loaded, lexicon=None) -> "Speller":
@@ -88,6 +92,13 @@ class Speller:
 
     def mend(self, word: str) -> str:
         """The source word a typo stands for, or the word itself."""
+        if word not in self._mended:
+            if len(self._mended) > MEMO:
+                self._mended.clear()
+            self._mended[word] = self._mend(word)
+        return self._mended[word]
+
+    def _mend(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < MIN_LENGTH or not lower.isalpha() or self._real(lower) or _NAMED.match(lower):
             return word
