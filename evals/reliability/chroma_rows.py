@@ -17,8 +17,35 @@ import sys
 import time
 
 
-def state(home: str) -> dict:
-    db = sqlite3.connect(f"file:{home}/chroma/chroma.sqlite3?mode=ro", uri=True, timeout=5)
+def state(home: str, tries: int = 40) -> dict:
+    """Read the row counts; retried for a while, since right after a kill the file may hold a hot journal that a
+    read-only connection cannot roll back ("attempt to write a readonly database") until a writer opens it."""
+    for attempt in range(tries):
+        try:
+            return _state(home)
+        except sqlite3.OperationalError:
+            if attempt == tries - 1:
+                return _copied_state(home)
+            time.sleep(0.25)
+
+
+def _copied_state(home: str) -> dict:
+    """Last resort: read a copy of the database (with its journal), so recovery happens on the copy, never on the
+    index under test."""
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            src = f"{home}/chroma/chroma.sqlite3{suffix}"
+            if os.path.exists(src):
+                os.makedirs(f"{tmp}/chroma", exist_ok=True)
+                shutil.copy2(src, f"{tmp}/chroma/chroma.sqlite3{suffix}")
+        return _state(tmp, readonly=False)
+
+
+def _state(home: str, readonly: bool = True) -> dict:
+    mode = "?mode=ro" if readonly else ""
+    db = sqlite3.connect(f"file:{home}/chroma/chroma.sqlite3{mode}", uri=True, timeout=5)
     try:
         rows = dict(db.execute(
             "select c.name, count(e.id) from collections c join segments s on s.collection = c.id "
@@ -55,7 +82,7 @@ def kill_when(a) -> str:
         if not alive(a.pid):
             return f"killed=0 (it ended first) at: {show(state(a.home))}"
         try:
-            now = state(a.home)
+            now = _state(a.home)  # one try: the poll itself retries, and must not lose time while rows are written
         except sqlite3.Error:
             time.sleep(0.05)
             continue
