@@ -303,9 +303,17 @@ class ExtractiveEngine:
                 value = score(meaning, lexical, hit.score / top, text, hit.source.kind, query,
                               focused.get(hit.source.id, 0.0))
                 out.append(Candidate(text, hit.passage, hit.source, position, vec, value, similarity,
-                                     statement=statement))
+                                     statement=statement, terms=self._spelt(text)))
         return out
 
+
+    def _spelt(self, text: str) -> frozenset[str]:
+        """A sentence's stems with its abbreviations spelt out (and long forms abbreviated), no synonyms: what the
+        facets of a question are matched against ('ILD' speaks to 'interstitial lung disease')."""
+        key = ("spelt", text)
+        if key not in self._term_cache:
+            self._term_cache[key] = frozenset(stems(self.retriever.lexicon.expand(text, synonyms=False)))
+        return self._term_cache[key]
 
     def _terms(self, text: str) -> set[str]:
         """A sentence's stems with its abbreviations and synonyms spelt out, and its time spans in months (cached:

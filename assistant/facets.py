@@ -125,7 +125,7 @@ def telling_terms(question: str, texts: list[set[str]], subject: set[str] = froz
 
 
 def _terms(cand: Candidate) -> frozenset[str]:
-    return _stems_of(cand.text, cand.statement.plain if cand.statement and cand.statement.plain else "")
+    return _stems_of(cand.text, cand.statement.plain if cand.statement and cand.statement.plain else "") | cand.terms
 
 
 @lru_cache(maxsize=8192)
@@ -188,6 +188,27 @@ def pinpointed(question: str, lead: list[Candidate], body: list[Candidate], cand
     if not point or not rare <= said:
         return body
     return [c for c in body if texts[id(c)] & point]
+
+
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\bfor what reasons?\b|\bwhat (?:is|was|are|were) the reasons?\b", re.I)
+_REASON = frozenset({"background", "safety", "recommendation", "eligibility"})  # a study's results or steps explain nothing
+REASON_SHARE = 0.7  # ... when this relevant (of the short answer's first statement)
+REASONS = 2  # a 'why' question: at most this many statements of the short answer's passage join it as the reason
+
+
+def with_reasons(question: str, lead: list[Candidate], pool: list[Candidate], floor: float) -> list[Candidate]:
+    """The short answer to a 'why' question: a source gives its reasons next to what they explain ('reserves HSCT
+    for severe SSc' and 'no drug alone has improved survival'; 'a heart work-up' and 'heart disease is the main
+    cause of transplant deaths'), so the statements of the lead's passage at least `floor` relevant, and nearly as
+    relevant as the lead, join it in the passage's order (those that can give a reason: no design, result or
+    regimen)."""
+    if not lead or not _WHY.search(question):
+        return lead
+    first = lead[0]
+    floor = max(floor, REASON_SHARE * first.score)
+    reasons = sorted((c for c in pool if c.passage.id == first.passage.id and c.score >= floor and c.type in _REASON
+                      and all(c is not o and c.text != o.text for o in lead)), key=lambda c: -c.score)[:REASONS]
+    return lead + sorted(reasons, key=lambda c: c.position)
 
 
 def on_sides(question: str, lead: list[Candidate], body: list[Candidate], pool: list[Candidate]) -> list[Candidate]:

@@ -20,7 +20,7 @@ import numpy as np
 from .schema import ANSWER_TYPES, STATEMENT_TYPES, Candidate, Item, Plan
 from .chat import own_words
 from .facets import (cover_parts, expected_value, gives, gives_kind, has_no_one_point, on_point, on_sides, parts,
-                     pinpointed)
+                     pinpointed, with_reasons)
 from .lexicon import first_at
 from .naming import about, elsewhere, named_elsewhere, named_first
 from .repeats import names_in, once, repeats
@@ -177,6 +177,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
                 and (subject(c) or any(c is b for b in plan.body))
                 and not any(repeats(c, lead) for lead in plan.lead)]  # what was said may answer a part again
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
+        plan.lead = with_reasons(own, plan.lead, answering, PART_SHARE * best)
         plan.body = [c for c in plan.body if all(c is not lead for lead in plan.lead)]
         if plan.kind == "comparison":  # two sides, both answered up front: the rest stays on them
             plan.body = on_sides(own, plan.lead, plan.body, pool)

@@ -202,6 +202,7 @@ class Candidate:
     display: str | None = None  # the text shown, when it differs (plain words for patients)
     hardness: float = 0.0  # for patients: how much harder than grade 8 it reads, as a score penalty
     statement: Statement | None = None  # the typed claim it is (None: a sentence of an untyped text)
+    terms: frozenset[str] = frozenset()  # its stems, with its abbreviations spelt out ('ILD': 'interstitial lung disease')
 
     @property
     def type(self) -> str:

@@ -48,6 +48,21 @@ def _condition_words() -> frozenset[str]:
     return frozenset(w for name in condition_names().values() for w in name.split())
 
 
+_CONTRACTED = re.compile(r"(n)(t)$|(ve|re|ll)$")
+
+
+def _contraction(word: str) -> bool:
+    """A contraction written without its apostrophe, perhaps with a typo as well ('doesnt', 'dosnt', 'shouldnt',
+    'theyre'): one edit from an English contraction with the same ending."""
+    match = _CONTRACTED.search(word)
+    if not match:
+        return False
+    ending = "n't" if match.group(1) else f"'{match.group(3)}"
+    said = word[:match.start()] + ending
+    checker = _checker()
+    return _english_word(said) or any(w.endswith(ending) for w in checker.known(checker.edit_distance_1(said)))
+
+
 def _english_word(word: str) -> bool:
     """In pyspellchecker's English word list, as written, without its plural 's', or in American spelling."""
     forms = {word, word.removesuffix("s"), f"{word}s", word.replace("our", "or"), word.replace("ae", "e"),
@@ -124,7 +139,7 @@ class Speller:
         for word in _WORD.findall(text):
             lower = word.lower()
             if len(lower) < NAME_LENGTH or not lower.isalpha() or self._named_by_sources(lower) or \
-                    _english_word(lower) or self._misspelt(lower):
+                    _english_word(lower) or _contraction(lower) or self._misspelt(lower):
                 continue
             out.append(word)
         return list(dict.fromkeys(out))

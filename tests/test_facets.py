@@ -2,13 +2,14 @@
 
 from types import SimpleNamespace
 
-from assistant.facets import cover_parts, expected_value, parts
+from assistant.facets import cover_parts, expected_value, on_point, parts, with_reasons
 from assistant.verdict import verdict
 
 
-def cand(text, score=1.0, source="s1", type_="finding", kind="guideline"):
+def cand(text, score=1.0, source="s1", type_="finding", kind="guideline", passage="s1#a", position=0,
+         terms=frozenset()):
     return SimpleNamespace(text=text, score=score, source=SimpleNamespace(id=source, kind=kind), statement=None,
-                           type=type_)
+                           type=type_, passage=SimpleNamespace(id=passage), position=position, terms=terms)
 
 
 def test_parts_of_a_question():
@@ -222,3 +223,40 @@ def test_two_sides_of_one_kind_of_value_are_each_answered_on_their_own_words():
     lead = cover_parts(asked, [allcause], pool, 0.5)
     assert lead == [allcause, trm]
     assert on_sides(asked, lead, [fvc, skin, deaths], pool) == [deaths]
+
+
+def test_a_why_question_gets_the_reasons_its_source_gives_next_to_the_answer():
+    premise = cand("The protocol reserves HSCT for severe, rapidly progressive SSc.", 0.8, type_="recommendation",
+                   position=0)
+    no_drug = cand("No drug given alone has improved survival in a randomised trial.", 0.78, type_="background",
+                   position=2)
+    trials = cand("HSCT improved survival in three randomised trials.", 0.62, type_="background", position=1)
+    result = cand("In one trial, 22 events occurred with HSCT versus 31.", 0.75, position=3)  # a result: no reason
+    elsewhere = cand("Another guideline recommends HSCT for selected patients.", 0.79, "s2", "recommendation",
+                     passage="s2#a")
+    weak = cand("The protocol was written by a national network.", 0.5, type_="background", position=4)
+    pool = [premise, no_drug, trials, result, elsewhere, weak]
+    why = "Why does the protocol give HSCT a place rather than drugs alone?"
+    assert with_reasons(why, [premise], pool, 0.48) == [premise, trials, no_drug]  # in the passage's order
+    assert with_reasons("What does the protocol say about HSCT?", [premise], pool, 0.48) == [premise]
+    assert with_reasons(why, [premise], [premise, weak], 0.48) == [premise]  # not nearly as relevant as the lead
+
+
+def test_the_rest_stays_on_the_point_read_with_abbreviations_spelt_out():
+    lead = cand("For interstitial lung disease (ILD), the update recommends MMF and rituximab.", 0.8,
+                type_="recommendation")
+    spelt = frozenset({"ssc", "relat", "ild", "interstiti", "lung", "diseas", "updat", "recommend", "nintedanib"})
+    ild = cand("For SSc-related ILD, the update recommends nintedanib.", 0.66, type_="recommendation", terms=spelt)
+    skin = cand("For skin involvement, the update recommends methotrexate.", 0.69, type_="recommendation")
+    others = [cand(f"Statement {n} on another point entirely.", 0.3) for n in range(6)]
+    body = on_point("And for interstitial lung disease?", [lead], [skin, ild], [lead, skin, ild, *others])
+    assert body == [ild]  # 'ILD' speaks to 'interstitial lung disease'; the skin recommendation is beside the point
+
+
+def test_limited_skin_disease_is_one_idea_not_a_limit(engine):
+    asked = "i have limited scleroderma but the scarring in my lungs keeps getting worse, can i still have a transplant"
+    ideas = engine.scope.weighted(asked)
+    route = engine._terms("Progressive interstitial lung disease (ILD) with limited skin involvement may qualify.")
+    ages = engine._terms("The guideline sets an upper age limit of 60 for the transplant.")
+    assert engine.scope.weighted_share(ideas, route) > 0.8
+    assert engine.scope.weighted_share(ideas, ages) < 0.3  # 'limited' is not the age limit
