@@ -24,7 +24,7 @@ from langchain_core.runnables import RunnableLambda
 from .audience import (CONDITION_REFUSAL, COST_REFUSAL, DOSE_REFUSAL, FUTURE_REFUSAL, INSTRUCTION_REFUSAL, REFUSAL,
                        WRITING_REFUSAL,
                        check_mode, disclaimer, explain, prompt_text, simplify)
-from .chat import standalone
+from .chat import own_words, standalone
 from .compose import compose
 from .corpus import plain_twin
 from .conditions import Conditions, without_subject
@@ -46,6 +46,7 @@ NAMED_SHARE = 0.85  # a question that names a source of the corpus ('a study cal
 NAMED_SENTENCE = 0.4  # ... when a statement of that source is this close to it ('waiting list ... in Canada' is not)
 FRAME = frozenset(stems("result results finding findings outcome outcomes data evidence study studies trial trials "
                         "report reports reported show showed shown"))  # what a question asks for, not what about
+OWN_WEIGHT = 1.5  # a follow-up's own ideas ('lymphodepletion') against the conversation's topic ('Merkt, CAR-T')
 TIME_WEIGHT = 3.0  # a time point's weight among the question's ideas (a rare word's is 3-6)
 FIELD = 0.25  # a word more than this share of the passages use is the field's (systemic sclerosis), not a point
 
@@ -275,6 +276,10 @@ class ExtractiveEngine:
 
     def _score(self, query: str, qvec: np.ndarray, hits: list[Hit], focused: dict[str, float]) -> list[Candidate]:
         weighted = self.scope.weighted(query)  # the question's ideas, rare ones weighing most
+        asked = own_words(query)
+        if asked != query:  # a follow-up: what it asks in its own words weighs more than the topic it borrowed
+            mine = self._terms(asked)
+            weighted = [(forms, w * OWN_WEIGHT if any(f <= mine for f in forms) else w) for forms, w in weighted]
         # and the time point it asks about, in either unit ('after 6 years' is SCOT's '72 months'), as a rare idea
         weighted = weighted + [([frozenset([span])], TIME_WEIGHT) for span in sorted(durations(query))]
         # a plain twin is matched on the question's ideas, not on what it asks for ('the results of', 'the study'):

@@ -77,7 +77,11 @@ LEAD_SHARE = 0.85  # the lead is of an asked-for type only when it is this relev
 SAME_POINT = 0.72  # a seed statement this close in meaning to a chosen primary one says the same thing
 
 
+_OPENER = re.compile(r"^\s*(?:and|so|but|also|then|ok(?:ay)?)\b[\s,]*", re.I)  # 'And how many ...?', 'So is ...?'
+
+
 def question_kind(question: str) -> str:
+    question = _OPENER.sub("", question)
     if _COMPARE.search(question) and (re.search(r"\b(or|and|vs\.?|versus|with|than|from)\b", question, re.I)):
         return "comparison"
     if _BROAD.search(question):
@@ -118,9 +122,12 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
     (a limit set for it is the one a verdict holds a figure against)."""
     titles = {c.source.title for c in candidates if (focused or {}).get(c.source.id)}
     own = own_words(question)  # a follow-up asks in its own words ('and the risks?'); its topic came from before
-    asks = wanted_types(without_titles(own, titles)) or wanted_types(without_titles(question, titles))
-    plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     value = expected_value(own)  # 'how many events': a statement that counts events answers it
+    # what kind of statement it asks for; a follow-up that asks for a value in its own words ('and how many articles
+    # had it published?') does not ask for what its borrowed topic's words would ('enrolled': a design)
+    asks = wanted_types(without_titles(own, titles)) or (
+        set() if own != question and value is not None else wanted_types(without_titles(question, titles)))
+    plan = Plan(question_kind(own) if own != question and asks else question_kind(question), asks)
     kinds = {c.source.id: c.source.kind for c in candidates}  # a seed page names others' trials: not a subject
     primary = {sid: w for sid, w in (focused or {}).items() if kinds.get(sid) != "education"}
     typed = named_elsewhere([_weigh(c, plan.wants, value) for c in candidates], question, primary, naming)
@@ -173,7 +180,7 @@ def make_plan(question: str, candidates: list[Candidate], focused: dict[str, flo
         first = plan.lead[0]
         subject = (lambda c: c.source.id == first.source.id or names_in(c.text) & names_in(first.text)) \
             if (focused or {}).get(first.source.id) else (lambda c: c.score >= SAME_SUBJECT * best)  # noqa: E731
-        pool = [c for c in answering if c.source.kind not in ("synthesis", "education")
+        pool = [c for c in answering if (c.source.kind not in ("synthesis", "education") or c.source.id == first.source.id)
                 and (subject(c) or any(c is b for b in plan.body))
                 and not any(repeats(c, lead) for lead in plan.lead)]  # what was said may answer a part again
         plan.lead = cover_parts(own, plan.lead, pool, PART_SHARE * best, _part_wants)
@@ -376,7 +383,7 @@ def _primary_first(chosen: list[Candidate], pool: list[Candidate], focused: dict
     out = []
     for cand in chosen:
         if cand.source.kind == "education" and not (focused or {}).get(cand.source.id) and (
-                cand.type in types or any(float(np.dot(cand.vec, p.vec)) > SAME_POINT for p in primary)):
+                cand.type in types - {"design"} or any(float(np.dot(cand.vec, p.vec)) > SAME_POINT for p in primary)):
             continue
         out.append(cand)
     return out

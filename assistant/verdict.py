@@ -39,6 +39,17 @@ _ASKS_IN = re.compile(r"\b(enter\w*|join\w*|enrol\w*|qualif\w*|eligible|included
                       r"get|have|receive|undergo|candidate|randomi[sz]ed)\b", re.I)
 
 
+# which pressure a figure is: a systolic figure is not held against a mean-pressure limit
+_QUALIFIER = re.compile(r"\b(?:(?P<systolic>systolic|s?PASP|sPAP)|(?P<mean>mean|mPAP)|(?P<diastolic>diastolic|dPAP))\b",
+                        re.I)
+
+
+def _qualifier(text: str) -> str | None:
+    """The kind of pressure a text names last ('systolic', 'mean', 'diastolic'), or None."""
+    found = [m.lastgroup for m in _QUALIFIER.finditer(text)]
+    return found[-1] if found else None
+
+
 def _unit(unit: str | None) -> str:
     unit = (unit or "").lower().replace(" ", "")
     return {"year": "years", "month": "months", "point": "points"}.get(unit, unit)
@@ -84,11 +95,12 @@ def _figures(question: str) -> list[tuple[float, str]]:
 ADULT = 16  # a limit in years from this number up is an age ('18-65 years', 'upper limit of 60 years'), below a duration
 
 
-def _meets(value: float, unit: str, statement: str, subject: str = "") -> list[bool]:
+def _meets(value: float, unit: str, statement: str, subject: str = "", kind: str | None = None) -> list[bool]:
     """For each condition the statement sets in the figure's unit ('above 25 mmHg', 'aged 18-65', 'younger than
     60', '2 years or less'), does the figure meet it? An age is held only against ages, a duration only against
     durations. A limit set for the corpus's subject ('18-65 in general, with an upper limit of 60 for SSc') is the
-    one that applies, when there is one."""
+    one that applies, when there is one. `kind`: the kind of pressure the figure is; a limit on another kind
+    ('mPAP above 25' for a systolic figure) is not held against it."""
     if subject:
         own = [m.group() for m in _LIMIT.finditer(statement) if _for_subject(subject).match(statement, m.end())]
         statement = " ".join(own) or statement
@@ -99,6 +111,8 @@ def _meets(value: float, unit: str, statement: str, subject: str = "") -> list[b
             out.append(low <= value <= high)
     for m in _LIMIT.finditer(statement):
         limit, near = float(m.group(2)), statement[max(0, m.start() - 40):m.end() + 8]
+        if kind and _qualifier(statement[max(0, m.start() - 60):m.start()]) not in (None, kind):
+            continue
         if _same_kind(unit, _unit(m.group(3)) or _measure(statement, m.start(2)), limit, near) or \
                 (m.group(3) and _worded(unit, statement[max(0, m.start() - 40):m.start()])):
             out.append(_compare(value, m.group(1).lower(), limit))
@@ -117,7 +131,8 @@ def _for_subject(subject: str) -> re.Pattern:
     return re.compile(rf"\s*(?:years?\s*)?(?:of age\s*)?for\s+(?:{names})\b", re.I)
 
 
-def _paired(figures: list[tuple[float, str]], statement: str, subject: str = "") -> list[tuple[float, str, list[bool]]]:
+def _paired(figures: list[tuple[float, str]], statement: str, subject: str = "",
+            kind: str | None = None) -> list[tuple[float, str, list[bool]]]:
     """Each figure with what it meets of the statement's limits in its unit. Two figures in one unit ('38 mmHg at
     rest and 43 after fluid challenge') go with two limits in that unit in the order given ('above 40 at rest or
     above 45 after fluid challenge'); any other count of them is no pairing, and settles nothing."""
@@ -125,9 +140,9 @@ def _paired(figures: list[tuple[float, str]], statement: str, subject: str = "")
     for unit in dict.fromkeys(u for _, u in figures):
         values = [v for v, u in figures if u == unit]
         if len(values) == 1:
-            out.append((values[0], unit, _meets(values[0], unit, statement, subject)))
+            out.append((values[0], unit, _meets(values[0], unit, statement, subject, kind)))
             continue
-        results = [_meets(v, unit, statement, subject) for v in values]
+        results = [_meets(v, unit, statement, subject, kind) for v in values]
         if all(len(r) == len(values) for r in results):
             out += [(v, unit, [r[i]]) for i, (v, r) in enumerate(zip(values, results))]
     return out
@@ -168,7 +183,7 @@ def verdict(question: str, chosen: list[Candidate], named: set[str] = frozenset(
         excludes = bool(_EXCLUDES.search(cand.text))
         if not excludes and not _ADMITS.search(cand.text):
             continue
-        for value, unit, meets in _paired(figures, cand.text, subject):
+        for value, unit, meets in _paired(figures, cand.text, subject, _qualifier(question)):
             if not meets or (not excludes and len(set(meets)) > 1):
                 continue  # no limit in that unit, or inclusion limits that disagree ('18-65', 'for SSc under 60')
             if any(meets) if excludes else not meets[0]:  # meets an exclusion, or fails the inclusion: out

@@ -112,7 +112,8 @@ def test_a_practical_matter_the_sources_do_not_speak_to_is_declined_naming_it(en
     for question, name in (("How long will I be in hospital for the transplant?", "hospital stay"),
                            ("When can I go back to work after autologous stem cell transplantation?", "work"),
                            ("Can a patient drive after CAR-T cell therapy?", "driving"),
-                           ("Which vaccinations are needed after autologous HSCT?", "vaccinations")):
+                           ("Which vaccinations are needed after autologous HSCT?", "vaccinations"),
+                           ("do i need someone to look after me at home after the transplant", "care at home")):
         answer = engine.answer(question, mode="patient")
         assert answer.refused and name in answer.message, question
     for question, name in (("Will I lose my hair from the transplant chemo?", "hair loss"),

@@ -260,3 +260,28 @@ def test_limited_skin_disease_is_one_idea_not_a_limit(engine):
     ages = engine._terms("The guideline sets an upper age limit of 60 for the transplant.")
     assert engine.scope.weighted_share(ideas, route) > 0.8
     assert engine.scope.weighted_share(ideas, ages) < 0.3  # 'limited' is not the age limit
+
+
+def test_a_systolic_pressure_is_held_against_the_systolic_limit_not_the_mean_one():
+    mean = cand("EBMT best practice excludes patients with a mean pulmonary artery pressure (mPAP) above 25 mmHg at "
+                "rest or above 30 mmHg after fluid challenge.")
+    systolic = cand("EBMT best practice excludes patients with a pulmonary artery systolic pressure (PASP) above 40 "
+                    "mmHg at rest or above 45 mmHg after fluid challenge.")
+    asked = "Would a systolic pulmonary artery pressure of {} mmHg at rest exclude a patient?"
+    assert verdict(asked.format(42), [mean, systolic]) == ("yes", systolic)  # 42 > 40, by the systolic rule
+    assert verdict(asked.format(32), [mean, systolic]) == ("no-by-limit", systolic)  # not 'yes' by 32 > 25
+    assert verdict("Is a patient with a PASP of 38 mmHg at rest and 43 mmHg after fluid challenge excluded?",
+                   [mean, systolic]) == ("no-by-limit", systolic)
+    assert verdict("Is a patient with a resting mPAP of 28 mmHg excluded?", [systolic, mean]) == ("yes", mean)
+
+
+def test_a_follow_up_s_own_words_weigh_more_than_the_topic_it_borrowed(engine):
+    hits = engine.retriever.search("treatment-related mortality skin score fixture trial", k=8)
+    def rank(query):
+        scored = engine._score(query, engine.retriever.embed(query), hits, {})
+        return {c.text: c.score for c in scored}
+    follow_up = rank("how many died? (about: fixture trial, skin score)")
+    flat = rank("how many died? fixture trial, skin score")  # the same words, none of them its own
+    deaths = next(t for t in follow_up if t.startswith("Treatment-related mortality"))
+    skin = next(t for t in follow_up if t.startswith("Patients in the fixture trial"))  # '... disease of the skin'
+    assert follow_up[deaths] > follow_up[skin] and flat[deaths] < flat[skin]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from assistant.plan import make_plan
+from assistant.plan import make_plan, question_kind
 from assistant.schema import Item, Passage, Source, Statement
 from assistant.schema import Candidate
 
@@ -312,3 +312,17 @@ def test_a_guideline_rule_that_settles_it_is_not_followed_by_trial_entry_criteri
     plan = make_plan("I've had scleroderma for 8 years. Is it too late for the transplant?", [rule, trial])
     assert plan.verdict == "yes-by-limit" and ids(plan.lead) == ["ebmt#eligibility"]
     assert "upside#eligibility" not in ids(plan.body)
+
+
+def test_a_follow_up_opening_with_and_or_so_is_the_kind_its_own_words_say():
+    assert question_kind("And how many articles had it published by then?") == "narrow"  # not 'X and how ...'
+    assert question_kind("So is a 58-year-old within the limit?") == "yesno"
+    assert question_kind("What is CAR-T and how does it work?") == "broad"
+
+
+def test_a_follow_up_asking_for_a_value_does_not_ask_for_what_its_borrowed_topic_names():
+    count = cand("group", "background", 0.50, text="By 2019, the group had produced about 150 research articles.")
+    design = cand("other", "design", 0.52, text="The pilot study treated 34 patients and followed them long term.")
+    plan = make_plan("And how many articles had it published by then? (about: group, enrolled, 2019)",
+                     [count, design])
+    assert plan.wants == set() and ids(plan.lead) == ["group#background"]

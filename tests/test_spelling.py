@@ -29,6 +29,8 @@ def test_unknown_names_are_those_no_source_and_no_dictionary_knows():
     # a typo of a source word (even two letters off, or cut short), of an English word, a short word: no name
     assert speller.unknown("cyclophosmide relatd mortality in sclero with pulmonary hypertention, NMO, favourite") == []
     assert speller.unknown("which autoantibody, and is it pre-transplant or posttransplant?") == []  # prefixed words
+    # a contraction without its apostrophe, even misspelt, is no name
+    assert speller.unknown("why does the transplant need chemo when the drip dosnt, and shouldnt it?") == []
 
 
 def test_the_scope_decision_reads_a_question_with_its_typos_mended(engine):
